@@ -1,0 +1,262 @@
+"""The `yrdwatch` command line (DESIGN.md "CLI").
+
+Usage errors exit 2 with one line on stderr; a run that completed exits 0 even
+when some sources failed (they are recorded and reported); a run in which
+nothing could run exits 1. Prefect is imported only by the commands that run
+flows, so `sql`, `eval` and `sources list` start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from flows.paths import default_db_path
+from warehouse.db import WarehouseLockedError
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for; shown as one line, exit 2."""
+
+
+def _prefect_env() -> None:
+    """Quiet, offline-friendly Prefect defaults (the user's own settings win)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yrdwatch",
+        description="Watch Yangtze River Delta government news for follow-ups to the "
+        "2018 symposium commitments.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(sub)
+    _add_demo(sub)
+    _add_serve(sub)
+    _add_sql(sub)
+    _add_digest(sub)
+    _add_eval(sub)
+    _add_sources(sub)
+    return parser
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help="warehouse file (default $YRDWATCH_DB or data/yrdwatch.duckdb)")
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="one monitor run: crawl, load, link, digest")
+    p.add_argument("--sources", type=Path, help="source TOML file (replaces the built-in registry)")
+    p.add_argument("--source", action="append", dest="source_ids", metavar="ID",
+                   help="run only this source (repeatable)")
+    p.add_argument("--replay-url", help="serve the crawl from an archive server at this URL")
+    _db_arg(p)
+    p.set_defaults(handler=cmd_run)
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="the whole pipeline on the bundled archive, offline")
+    p.add_argument("--db", type=Path, help="warehouse file (default data/demo/yrdwatch.duckdb)")
+    p.set_defaults(handler=cmd_demo)
+
+
+def _add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="run the monitor on a schedule (Prefect serve)")
+    p.add_argument("--interval-minutes", type=float, default=360.0,
+                   help="minutes between runs (default 360)")
+    p.add_argument("--cron", help="cron schedule instead of an interval, e.g. '0 */6 * * *'")
+    p.add_argument("--sources", type=Path, help="source TOML file")
+    _db_arg(p)
+    p.set_defaults(handler=cmd_serve)
+
+
+def _add_sql(sub) -> None:
+    p = sub.add_parser("sql", help="read-only SQL on the warehouse snapshot (or a named query)")
+    p.add_argument("query", nargs="?", help="SQL text or the name of a query in sql/queries/")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--live", action="store_true",
+                   help="open the live warehouse read-only instead of the published snapshot")
+    _db_arg(p)
+    p.set_defaults(handler=cmd_sql)
+
+
+def _add_digest(sub) -> None:
+    p = sub.add_parser("digest", help="print the digest of the latest (or a given) run")
+    p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
+    _db_arg(p)
+    p.set_defaults(handler=cmd_digest)
+
+
+def _add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="precision/recall/F1 of the linker on a labeled JSONL file")
+    p.add_argument("file", type=Path, help="labeled file in the format of followups-dev.jsonl")
+    p.set_defaults(handler=cmd_eval)
+
+
+def _add_sources(sub) -> None:
+    p = sub.add_parser("sources", help="the source registry")
+    ssub = p.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
+    lp = ssub.add_parser("list", help="id, region, language, profile, start URL, last health")
+    lp.add_argument("--sources", type=Path, help="source TOML file")
+    _db_arg(lp)
+    lp.set_defaults(handler=cmd_sources_list)
+
+
+def _load_sources(path: Path | None, ids: list[str] | None = None):
+    from flows.selection import select_sources
+    from scrapers.registry import RegistryError
+
+    if path is not None and not path.is_file():
+        raise UsageError(f"{path}: source file not found; pass an existing TOML file to --sources")
+    try:
+        return select_sources(str(path) if path else None, ids)
+    except (RegistryError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _print_summary(summary) -> None:
+    print(f"run {summary.run_id}: {summary.status}")
+    print(f"  sources: {summary.sources_total} ({summary.sources_failed} failed or blocked)")
+    print(f"  releases: {summary.releases_new} new, {summary.releases_changed} changed")
+    print(f"  follow-up links: {summary.links_new} new")
+    print(f"  warehouse: {summary.db_path}")
+    print(f"  snapshot for SQL: {summary.snapshot_path}")
+    print(f"  digest: {summary.digest_path}")
+
+
+def _run_monitor(**params):
+    _prefect_env()
+    import asyncio
+
+    from flows.monitor import monitor
+
+    return asyncio.run(monitor(**params))
+
+
+def cmd_run(args) -> int:
+    _load_sources(args.sources, args.source_ids)
+    summary = _run_monitor(
+        sources_file=str(args.sources) if args.sources else None,
+        source_ids=args.source_ids,
+        db_path=str(args.db or default_db_path()),
+        replay_url=args.replay_url,
+        mode="replay" if args.replay_url else "live",
+    )
+    _print_summary(summary)
+    return 0 if summary.status == "completed" else 1
+
+
+def cmd_demo(args) -> int:
+    from flows.demo import run_demo
+
+    summary = run_demo(args.db)
+    _print_summary(summary)
+    return 0 if summary.status == "completed" else 1
+
+
+def cmd_serve(args) -> int:
+    _load_sources(args.sources)
+    _prefect_env()
+    from flows.serve import serve_monitor
+
+    return serve_monitor(
+        interval_minutes=args.interval_minutes,
+        cron=args.cron,
+        sources_file=str(args.sources) if args.sources else None,
+        db_path=str(args.db or default_db_path()),
+        announce=lambda msg: print(msg, flush=True),
+    )
+
+
+def cmd_sql(args) -> int:
+    from warehouse.query import QueryError, format_rows, named_queries, run_query
+    from warehouse.snapshot import default_snapshot_path
+
+    if not args.query:
+        for name, text in sorted(named_queries().items()):
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            print(f"{name}\t{first.lstrip('- ')}")
+        return 0
+    live = args.db or default_db_path()
+    path = live if args.live else default_snapshot_path(live)
+    if not path.is_file():
+        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` or `yrdwatch demo` first")
+    try:
+        columns, rows = run_query(path, args.query)
+    except QueryError as exc:
+        raise UsageError(str(exc)) from exc
+    print(format_rows(columns, rows, args.format))
+    return 0
+
+
+def cmd_digest(args) -> int:
+    from warehouse import db, digest
+
+    path = args.db or default_db_path()
+    if not path.is_file():
+        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` first")
+    con = db.connect(path, read_only=True)
+    try:
+        run_id = args.run_id or _latest_run(con)
+        print(digest.render_markdown(digest.build_digest(con, run_id)), end="")
+    finally:
+        con.close()
+    return 0
+
+
+def _latest_run(con) -> str:
+    row = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    if row is None:
+        raise UsageError("the warehouse has no runs yet; run `yrdwatch run` first")
+    return row[0]
+
+
+def cmd_eval(args) -> int:
+    from warehouse.evaluate import EvalInputError, evaluate_file, format_report
+
+    if not args.file.is_file():
+        raise UsageError(f"{args.file}: file not found; pass a labeled JSONL file")
+    try:
+        report = evaluate_file(args.file)
+    except EvalInputError as exc:
+        raise UsageError(str(exc)) from exc
+    print(format_report(report))
+    return 0
+
+
+def cmd_sources_list(args) -> int:
+    from flows.sources_view import source_rows
+
+    sources = _load_sources(args.sources)
+    for line in source_rows(sources, args.db or default_db_path()):
+        print(line)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except UsageError as exc:
+        print(f"yrdwatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WarehouseLockedError as exc:
+        print(f"yrdwatch: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("yrdwatch: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The monitor flow end to end against the demo archive served on loopback."""
+
+import asyncio
+
+import duckdb
+import pytest
+
+from scrapers.replay import demo_sources_path
+
+
+@pytest.fixture(scope="module")
+def two_runs(prefect_server, demo_server, tmp_path_factory):
+    """Run the monitor twice on one fresh warehouse; the second run finds nothing new."""
+    from flows.monitor import monitor
+
+    db_path = tmp_path_factory.mktemp("wh") / "yrdwatch.duckdb"
+
+    def run():
+        return asyncio.run(
+            monitor(
+                sources_file=str(demo_sources_path()),
+                db_path=str(db_path),
+                replay_url=demo_server.url,
+                mode="demo",
+            )
+        )
+
+    first = run()
+    tables_after_first = _table_counts(first.snapshot_path)
+    second = run()
+    return db_path, first, second, tables_after_first
+
+
+def _table_counts(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("release_current", "release_versions", "links", "commitments")
+        }
+    finally:
+        con.close()
+
+
+def test_first_run_loads_releases_and_links_followups(two_runs):
+    _, first, _, counts = two_runs
+    assert first.status == "completed"
+    assert first.releases_new >= 70
+    assert counts["release_versions"] == counts["release_current"] == first.releases_new
+    assert first.links_new > 20
+    con = duckdb.connect(first.snapshot_path, read_only=True)
+    fields = {r[0] for r in con.execute("SELECT DISTINCT field FROM followups").fetchall()}
+    languages = {r[0] for r in con.execute("SELECT DISTINCT language FROM followups").fetchall()}
+    con.close()
+    assert len(fields) == 8
+    assert languages == {"en", "zh"}
+
+
+def test_rerun_duplicates_nothing(two_runs):
+    _, first, second, counts = two_runs
+    assert second.releases_new == 0 and second.releases_changed == 0 and second.links_new == 0
+    assert _table_counts(second.snapshot_path) == counts
+
+
+def test_blocked_source_is_reported_not_empty(two_runs):
+    _, first, _, _ = two_runs
+    con = duckdb.connect(first.snapshot_path, read_only=True)
+    health = dict(con.execute("SELECT source_id, health FROM source_health").fetchall())
+    con.close()
+    assert health["ah-zh-news"] == "blocked"
+    digest = open(first.digest_path, encoding="utf-8").read()
+    assert "ah-zh-news" in digest and "blocked" in digest
+
+
+def test_digest_groups_followups_by_field_with_evidence(two_runs):
+    _, first, _, _ = two_runs
+    digest = open(first.digest_path, encoding="utf-8").read()
+    assert "## Transport connection (`transport`)" in digest
+    assert "## Coordination mechanism (`mechanism`)" in digest
+    assert "terms:" in digest and "\n  > " in digest
+    assert "Nothing here is real news" in digest
+
+
+def test_run_is_recorded_with_fetch_log(two_runs):
+    db_path, first, second, _ = two_runs
+    con = duckdb.connect(second.snapshot_path, read_only=True)
+    runs = con.execute("SELECT run_id, status FROM runs ORDER BY started_at").fetchall()
+    outcomes = dict(
+        con.execute(
+            "SELECT outcome, count(*) FROM fetch_log WHERE run_id = ? GROUP BY 1", [first.run_id]
+        ).fetchall()
+    )
+    con.close()
+    assert [r[0] for r in runs] == [first.run_id, second.run_id]
+    assert {r[1] for r in runs} == {"completed"}
+    assert outcomes["ok"] >= 70
+    assert outcomes.get("http_error", 0) >= 1  # the deliberate 404 in the archive

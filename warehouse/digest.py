@@ -1,0 +1,227 @@
+"""Alert selection and the Markdown digest of one run.
+
+The digest answers two questions for a reader: which releases newly follow up
+which commitment (with the evidence), and which sources could not be read.
+Scraped text is hostile, so every value that came from a web page is escaped
+and capped before it reaches the Markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from warehouse.catalog import FIELDS
+
+FIELD_TITLES = {
+    "transport": "Transport connection",
+    "energy": "Energy guarantee",
+    "innovation": "Industrial and technological innovation",
+    "information": "Information network",
+    "environment": "Joint environmental protection",
+    "public_service": "Inclusive public services",
+    "market": "Orderly market opening",
+    "mechanism": "Coordination mechanism",
+}
+MAX_TITLE = 200
+MAX_SENTENCE = 300
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+@dataclass
+class DigestItem:
+    """One new follow-up link, ready to render."""
+
+    url: str
+    title: str
+    source_id: str
+    published_on: date | None
+    commitment_id: str
+    commitment_title: str
+    field: str
+    score: float
+    terms: list[str] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SourceProblem:
+    """A source that failed or was blocked in the run, with the reason in words."""
+
+    source_id: str
+    status: str
+    error: str
+    failed_urls: int
+
+
+@dataclass
+class Digest:
+    run_id: str
+    mode: str
+    run_date: date
+    items: list[DigestItem]
+    problems: list[SourceProblem]
+    releases_new: int
+    releases_changed: int
+
+
+def md_text(text: str | None, cap: int = MAX_TITLE) -> str:
+    """Escape scraped text for Markdown and cap its length, on one line."""
+    flat = " ".join((text or "").split())
+    if len(flat) > cap:
+        flat = flat[: cap - 1] + "…"
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def safe_url(url: str) -> str:
+    """Only http(s) URLs become links; anything else is shown as text."""
+    if re.match(r"^https?://[^\s<>()]+$", url):
+        return url
+    return ""
+
+
+def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[DigestItem]:
+    """Follow-up links made in this run, at or above the threshold, newest first."""
+    rows = con.execute(
+        """
+        SELECT f.url, f.title, f.source_id, f.published_on, f.commitment_id,
+               c.title_en, f.field, f.score, l.evidence
+        FROM followups f
+        JOIN links l USING (url, commitment_id)
+        JOIN commitments c USING (commitment_id)
+        WHERE l.run_id = ?
+        ORDER BY f.field, f.commitment_id, f.published_on DESC NULLS LAST, f.url
+        """,
+        [run_id],
+    ).fetchall()
+    return [_digest_item(row) for row in rows]
+
+
+def _digest_item(row: tuple) -> DigestItem:
+    url, title, source_id, published_on, cid, ctitle, fld, score, evidence = row
+    ev = json.loads(evidence) if isinstance(evidence, str) else (evidence or {})
+    return DigestItem(
+        url=url,
+        title=title,
+        source_id=source_id,
+        published_on=published_on,
+        commitment_id=cid,
+        commitment_title=ctitle,
+        field=fld,
+        score=float(score),
+        terms=list(ev.get("terms", []))[:8],
+        sentences=list(ev.get("sentences", []))[:2],
+    )
+
+
+def select_source_problems(con: duckdb.DuckDBPyConnection, run_id: str) -> list[SourceProblem]:
+    """Sources whose crawl in this run failed, was blocked or lost articles."""
+    rows = con.execute(
+        """
+        SELECT source_id, status, coalesce(error, ''), coalesce(articles_failed, 0)
+        FROM source_runs
+        WHERE run_id = ? AND status <> 'ok'
+        ORDER BY CASE status WHEN 'blocked' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END, source_id
+        """,
+        [run_id],
+    ).fetchall()
+    return [SourceProblem(*row) for row in rows]
+
+
+def build_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> Digest:
+    """Gather everything the digest shows for one run."""
+    mode, started_at, new, changed = con.execute(
+        "SELECT mode, started_at, coalesce(releases_new, 0), coalesce(releases_changed, 0) "
+        "FROM runs WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+    return Digest(
+        run_id=run_id,
+        mode=mode,
+        run_date=started_at.date(),
+        items=select_new_followups(con, run_id),
+        problems=select_source_problems(con, run_id),
+        releases_new=new,
+        releases_changed=changed,
+    )
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as Markdown: follow-ups by field and commitment, then failing sources."""
+    lines = _header_lines(digest)
+    for fld in FIELDS:
+        lines += _field_section(fld, [i for i in digest.items if i.field == fld])
+    lines += _problem_section(digest.problems)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _header_lines(digest: Digest) -> list[str]:
+    stories = len({i.url for i in digest.items})
+    lines = [f"# yrdwatch digest — {digest.run_date.isoformat()}", ""]
+    if digest.mode == "demo":
+        lines += [
+            "> Demo run on the bundled archive: invented articles in the shape of real "
+            "government sites. Nothing here is real news.",
+            "",
+        ]
+    lines += [
+        f"Run `{digest.run_id}`: {digest.releases_new} new and {digest.releases_changed} "
+        f"changed releases; {stories} follow up the 2018 symposium commitments "
+        f"({len(digest.items)} links). Links are evidence of activity, not verdicts on "
+        "implementation.",
+        "",
+    ]
+    if not digest.items:
+        lines += ["No new follow-ups in this run.", ""]
+    return lines
+
+
+def _field_section(fld: str, items: list[DigestItem]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"## {FIELD_TITLES[fld]} (`{fld}`)", ""]
+    by_commitment: dict[str, list[DigestItem]] = {}
+    for item in items:
+        by_commitment.setdefault(item.commitment_id, []).append(item)
+    for cid, group in by_commitment.items():
+        lines += [f"### {md_text(group[0].commitment_title)} (`{cid}`)", ""]
+        lines += [_item_line(item) for item in group]
+        lines.append("")
+    return lines
+
+
+def _item_line(item: DigestItem) -> str:
+    when = item.published_on.isoformat() if item.published_on else "date unknown"
+    url = safe_url(item.url)
+    title = md_text(item.title)
+    head = f"[{title}]({url})" if url else title
+    terms = ", ".join(md_text(t, 40) for t in item.terms) or "—"
+    line = f"- {head} — {md_text(item.source_id, 60)}, {when}; score {item.score:.2f}; terms: {terms}"
+    for sentence in item.sentences:
+        line += f"\n  > {md_text(sentence, MAX_SENTENCE)}"
+    return line
+
+
+def _problem_section(problems: list[SourceProblem]) -> list[str]:
+    if not problems:
+        return ["## Sources", "", "Every source was read without errors.", ""]
+    lines = ["## Sources that failed", ""]
+    for p in problems:
+        extra = f" ({p.failed_urls} article(s) failed)" if p.failed_urls else ""
+        reason = md_text(p.error, 300) or "no reason recorded"
+        lines.append(f"- **{md_text(p.source_id, 60)}** — {p.status}{extra}: {reason}")
+    lines.append("")
+    return lines
+
+
+def write_digest(markdown: str, out_dir: Path, run_id: str) -> Path:
+    """Write the digest under out_dir, named by run, and return the path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"digest-{run_id}.md"
+    path.write_text(markdown, encoding="utf-8")
+    return path

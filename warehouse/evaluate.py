@@ -1,0 +1,271 @@
+"""`yrdwatch eval FILE.jsonl`: measure the linker against labelled releases.
+
+The labelled set is split deterministically by a hash of each item's id into a *tune* part
+(~60 %), the only part used to choose terms and the threshold, and a *held-out* part (~40 %)
+that estimates how the linker does on releases it was not tuned on. Two naive baselines are
+measured in the same run so every number has something to beat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warehouse.catalog import FIELDS, Commitment, load_catalog
+from warehouse.lexicon import count_english, has_cjk, prepare
+from warehouse.linking import LINK_THRESHOLD, METHOD_VERSION, link_text
+
+TUNE, HELD_OUT, ALL = "tune", "held-out", "all"
+PARTS = (TUNE, HELD_OUT, ALL)
+LANGUAGES = ("all", "en", "zh")
+LINKER, BASELINE = "linker", "baseline"
+TUNE_PERCENT = 60
+SPLIT_SALT = "yrdwatch-split:"
+MAX_LINE_CHARS = 200_000
+
+# Baseline detection: the delta is named at all.
+BASELINE_DELTA = ("长三角", "长江三角洲", "yangtze river delta", "yangtze delta")
+# Baseline fields: one short keyword list per field, matched anywhere in title or body.
+BASELINE_FIELD_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "transport": ("railway", "rail", "road", "highway", "bus", "交通", "铁路", "高铁", "公路"),
+    "energy": ("energy", "power", "electricity", "gas", "能源", "电力", "电网", "天然气"),
+    "innovation": ("innovation", "science", "technology", "创新", "科技", "科创"),
+    "information": ("5g", "data", "digital", "information", "信息", "数据", "数字", "算力"),
+    "environment": ("environment", "ecological", "pollution", "green", "生态", "环境", "污染"),
+    "public_service": ("medical", "hospital", "education", "tourism", "social security",
+                       "医疗", "教育", "旅游", "社保", "政务服务"),
+    "market": ("market", "trade", "customs", "free trade zone", "市场", "贸易", "海关", "自贸"),
+    "mechanism": ("meeting", "mechanism", "action plan", "office", "会议", "机制", "行动计划"),
+}
+
+
+class EvalInputError(ValueError):
+    """The labelled file is unusable; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    language: str
+    title: str
+    body: str
+    followup: bool
+    fields: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    followup: bool
+    fields: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Precision/recall/F1 from raw counts (kept so numbers can be checked by hand)."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class MethodScores:
+    detection: Scores
+    fields: Scores
+    items: int
+
+
+@dataclass
+class EvalReport:
+    path: Path
+    threshold: float
+    method: str
+    items: int
+    results: dict[tuple[str, str, str], MethodScores] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # linker mistakes by part
+
+
+# ------------------------------------------------------------------ input
+
+def split_part(item_id: str) -> str:
+    """Deterministic tune/held-out assignment from a hash of the id (stable across runs)."""
+    digest = hashlib.sha256((SPLIT_SALT + item_id).encode("utf-8")).hexdigest()
+    return TUNE if int(digest[:8], 16) % 100 < TUNE_PERCENT else HELD_OUT
+
+
+def read_items(path: Path) -> list[Item]:
+    """Parse the JSON Lines file; any bad line raises EvalInputError naming file and line."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalInputError(f"{path}: cannot read labelled file: {exc}") from exc
+    items = [_parse_line(path, n, line) for n, line in enumerate(lines, 1) if line.strip()]
+    if not items:
+        raise EvalInputError(f"{path}: no labelled items found; expected one JSON object a line")
+    return items
+
+
+def _parse_line(path: Path, number: int, line: str) -> Item:
+    where = f"{path}:{number}"
+    if len(line) > MAX_LINE_CHARS:
+        raise EvalInputError(f"{where}: line longer than {MAX_LINE_CHARS} characters")
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EvalInputError(f"{where}: not valid JSON ({exc.msg}); fix or remove the line") from exc
+    if not isinstance(row, dict):
+        raise EvalInputError(f"{where}: expected a JSON object")
+    return _item(where, row)
+
+
+def _item(where: str, row: dict) -> Item:
+    for key in ("id", "language", "title", "body"):
+        if not isinstance(row.get(key), str):
+            raise EvalInputError(f"{where}: field {key!r} must be a string")
+    if not isinstance(row.get("followup"), bool):
+        raise EvalInputError(f"{where}: field 'followup' must be true or false")
+    fields = row.get("fields", [])
+    if not isinstance(fields, list) or any(f not in FIELDS for f in fields):
+        raise EvalInputError(f"{where}: 'fields' must be a list of {', '.join(FIELDS)}")
+    return Item(row["id"], row["language"], row["title"], row["body"], row["followup"],
+                frozenset(fields))
+
+
+# ------------------------------------------------------------------ predictors
+
+def linker_predictor(catalog: Sequence[Commitment], threshold: float) -> Callable:
+    def predict(item: Item) -> Prediction:
+        decision = link_text(item.title, item.body, item.language, catalog, threshold)
+        return Prediction(decision.is_followup, frozenset(c.field for c in decision.links))
+
+    return predict
+
+
+def baseline_predict(item: Item) -> Prediction:
+    """Naive: follow-up iff the delta is named; fields by one keyword list each."""
+    text = prepare(f"{item.title}\n{item.body}").lower()
+    detected = any(_mentions(word, text) for word in BASELINE_DELTA)
+    fields = {f for f, words in BASELINE_FIELD_KEYWORDS.items()
+              if any(_mentions(w, text) for w in words)}
+    return Prediction(detected, frozenset(fields))
+
+
+def _mentions(word: str, text: str) -> bool:
+    return word in text if has_cjk(word) else bool(count_english(word, text))
+
+
+# ------------------------------------------------------------------ scoring
+
+def score(pairs: Iterable[tuple[Item, Prediction]]) -> MethodScores:
+    """Detection P/R/F1 over all items; field micro P/R/F1 over gold positives only."""
+    det = [0, 0, 0]
+    fld = [0, 0, 0]
+    count = 0
+    for item, pred in pairs:
+        count += 1
+        det[0] += item.followup and pred.followup
+        det[1] += (not item.followup) and pred.followup
+        det[2] += item.followup and not pred.followup
+        if item.followup:
+            fld[0] += len(item.fields & pred.fields)
+            fld[1] += len(pred.fields - item.fields)
+            fld[2] += len(item.fields - pred.fields)
+    return MethodScores(Scores(*det), Scores(*fld), count)
+
+
+def evaluate_items(
+    items: Sequence[Item], catalog: Sequence[Commitment], threshold: float = LINK_THRESHOLD,
+    path: Path = Path("-"),
+) -> EvalReport:
+    """Run both methods once per item and score every (part, language) slice."""
+    predictors = {LINKER: linker_predictor(catalog, threshold), BASELINE: baseline_predict}
+    predictions = {name: [p(item) for item in items] for name, p in predictors.items()}
+    report = EvalReport(Path(path), threshold, METHOD_VERSION, len(items))
+    for part in PARTS:
+        for language in LANGUAGES:
+            chosen = [i for i, item in enumerate(items) if _in_slice(item, part, language)]
+            for name, preds in predictions.items():
+                report.results[(part, language, name)] = score(
+                    (items[i], preds[i]) for i in chosen)
+    report.errors = _linker_errors(items, predictions[LINKER])
+    return report
+
+
+def _in_slice(item: Item, part: str, language: str) -> bool:
+    part_ok = part == ALL or split_part(item.id) == part
+    return part_ok and (language == "all" or item.language == language)
+
+
+def _linker_errors(items: Sequence[Item], preds: Sequence[Prediction]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {TUNE: [], HELD_OUT: []}
+    for item, pred in zip(items, preds, strict=True):
+        if item.followup != pred.followup:
+            kind = "missed" if item.followup else "false alarm"
+            errors[split_part(item.id)].append(f"{item.id} {kind}")
+    return errors
+
+
+def evaluate_file(
+    path: Path, catalog: Sequence[Commitment] | None = None, threshold: float = LINK_THRESHOLD
+) -> EvalReport:
+    """Read a labelled JSON Lines file and evaluate the linker and the baselines on it."""
+    items = read_items(Path(path))
+    return evaluate_items(items, catalog or load_catalog(), threshold, Path(path))
+
+
+# ------------------------------------------------------------------ report
+
+_PART_NOTES = {
+    TUNE: "tune part: terms and threshold were chosen on these items",
+    HELD_OUT: "held-out part: never used for tuning; the honest estimate",
+    ALL: "all items",
+}
+
+
+def format_report(report: EvalReport) -> str:
+    """A plain-text table: both parts and the total, per language, linker vs baselines."""
+    lines = [
+        f"yrdwatch eval: {report.path} ({report.items} items), method {report.method}, "
+        f"threshold {report.threshold:.2f}",
+        f"split: sha256('{SPLIT_SALT}' + id) -> {TUNE_PERCENT}% tune / "
+        f"{100 - TUNE_PERCENT}% held-out",
+        "baselines: detection = names the delta (长三角/长江三角洲/Yangtze River Delta/"
+        "Yangtze Delta); fields = one keyword list per field",
+        "fields: micro P/R/F1 over gold positives (gold fields vs fields of linked commitments)",
+    ]
+    for part in PARTS:
+        lines += ["", f"[{part}] {_PART_NOTES[part]}", _header()]
+        for language in LANGUAGES:
+            for name in (LINKER, BASELINE):
+                lines.append(_row(language, name, report.results[(part, language, name)]))
+    for part in (TUNE, HELD_OUT):
+        if report.errors.get(part):
+            lines.append(f"linker errors ({part}): {', '.join(report.errors[part])}")
+    return "\n".join(lines)
+
+
+def _header() -> str:
+    return (f"{'lang':<5} {'method':<9} {'n':>4}  {'det P':>6} {'det R':>6} {'det F1':>6}"
+            f"  {'fld P':>6} {'fld R':>6} {'fld F1':>6}")
+
+
+def _row(language: str, name: str, s: MethodScores) -> str:
+    d, f = s.detection, s.fields
+    return (f"{language:<5} {name:<9} {s.items:>4}  {d.precision:>6.3f} {d.recall:>6.3f} "
+            f"{d.f1:>6.3f}  {f.precision:>6.3f} {f.recall:>6.3f} {f.f1:>6.3f}")

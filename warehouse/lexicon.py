@@ -1,0 +1,262 @@
+"""Term lists and text matching shared by the linker and the evaluator.
+
+Matching rules: Chinese text is converted Traditional->Simplified and segmented with jieba
+(with the region's programme names added to its dictionary so they stay whole); a Chinese
+term matches only where it starts and ends on token boundaries. English text is lower-cased,
+hyphens and curly quotes are normalised, and terms match as whole words (plural -s allowed).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 40_000  # scraped text is hostile: cap what we segment and scan
+
+# Names of the region itself: a release must be anchored in the delta to be a follow-up.
+DELTA_NAMES_EN = ("yangtze river delta", "yangtze delta", "yrd")
+DELTA_NAMES_ZH = ("长三角", "长江三角洲", "沪苏浙皖", "苏浙皖沪", "三省一市", "江浙沪皖")
+
+# Programme names that only exist because of delta integration: each one anchors a release.
+PROGRAMMES_EN = (
+    "g60 science and technology innovation corridor",
+    "g60 corridor",
+    "ecological green integrated development demonstration zone",
+    "green integrated development demonstration zone",
+    "hongqiao international opening-up hub",
+    "hongqiao international hub",
+    "shanghai-suzhou-nantong",
+    "shanghai-suzhou-huzhou",
+    "nantong-suzhou-jiaxing-ningbo",
+    "shanghai-nanjing-hefei",
+    "region cooperation office",
+    "regional cooperation office",
+    "xin'an river",
+)
+PROGRAMMES_ZH = (
+    "G60科创走廊",
+    "长三角生态绿色一体化发展示范区",
+    "生态绿色一体化发展示范区",
+    "一体化示范区",
+    "青吴嘉",
+    "虹桥国际开放枢纽",
+    "沪苏通铁路",
+    "沪苏通",
+    "沪苏湖铁路",
+    "沪苏湖",
+    "通苏嘉甬铁路",
+    "通苏嘉甬",
+    "沪宁合高铁",
+    "沪宁合",
+    "沪苏嘉城际",
+    "长三角区域合作办公室",
+    "主要领导座谈会",
+    "沪苏浙皖",
+    "新安江",
+)
+# The three parts of the demonstration zone named together stand for the zone itself.
+DEMO_ZONE_PARTS = (("qingpu", "青浦"), ("wujiang", "吴江"), ("jiashan", "嘉善"))
+
+# Other regional strategies: the usual near-misses.
+OTHER_REGIONS_EN = (
+    "beijing-tianjin-hebei",
+    "jing-jin-ji",
+    "xiong'an",
+    "greater bay area",
+    "guangdong-hong kong-macao",
+    "pearl river delta",
+    "yangtze river economic belt",
+    "chengdu-chongqing",
+    "yellow river",
+    "hainan free trade port",
+    "northeast china",
+)
+OTHER_REGIONS_ZH = (
+    "京津冀",
+    "雄安",
+    "粤港澳大湾区",
+    "大湾区",
+    "珠三角",
+    "长江经济带",
+    "成渝",
+    "川渝",
+    "黄河流域",
+    "黄河",
+    "海南自由贸易港",
+    "东北振兴",
+)
+
+# The four members and their main cities and districts (for "two or more members together").
+PROVINCE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "shanghai": (
+        ("shanghai", "qingpu", "songjiang", "jiading", "pudong", "minhang", "hongqiao",
+         "lin-gang"),
+        ("上海", "沪", "青浦", "松江", "嘉定", "浦东", "闵行", "虹桥", "临港"),
+    ),
+    "jiangsu": (
+        ("jiangsu", "nanjing", "suzhou", "wuxi", "changzhou", "nantong", "wujiang", "kunshan",
+         "yancheng", "yangzhou", "zhenjiang", "xuzhou", "lianyungang", "huai'an", "suqian"),
+        ("江苏", "南京", "苏州", "无锡", "常州", "南通", "吴江", "昆山", "盐城", "扬州",
+         "镇江", "徐州", "连云港", "淮安", "宿迁"),
+    ),
+    "zhejiang": (
+        ("zhejiang", "hangzhou", "ningbo", "jiaxing", "jiashan", "huzhou", "shaoxing",
+         "jinhua", "wenzhou", "zhoushan", "quzhou", "lishui", "haining", "pinghu"),
+        ("浙江", "浙", "杭州", "宁波", "嘉兴", "嘉善", "湖州", "绍兴", "金华", "温州", "舟山",
+         "衢州", "丽水", "海宁", "平湖"),
+    ),
+    "anhui": (
+        ("anhui", "hefei", "wuhu", "xuancheng", "huangshan", "ma'anshan", "maanshan", "chuzhou",
+         "anqing", "bengbu", "chizhou", "tongling", "lu'an"),
+        ("安徽", "皖", "合肥", "芜湖", "宣城", "黄山", "马鞍山", "滁州", "安庆", "蚌埠", "池州",
+         "铜陵", "六安"),
+    ),
+}
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+_SENTENCE_RE = re.compile(r"[^。！？；!?\n]+?(?:[。！？；!?\n]|\.(?=\s|$)|$)", re.S)
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-",
+                         "–": "-", "—": "-"})
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional->Simplified, so Big5 reprints link like the originals."""
+    return _converter().convert(text) if has_cjk(text) else text
+
+
+def prepare(text: str) -> str:
+    """Cap, convert to Simplified Chinese and normalise quotes and dashes."""
+    return to_simplified((text or "")[:MAX_TEXT_CHARS]).translate(_QUOTES)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on 。！？；.!? and newlines; a period only ends a sentence before space or end."""
+    return [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
+
+
+# ------------------------------------------------------------------- English matching
+
+def _english_pattern(term: str) -> str:
+    words = re.split(r"[\s\-]+", term.lower().translate(_QUOTES).strip())
+    body = r"[\s\-]+".join(re.escape(w) for w in words if w)
+    return rf"(?<![a-z0-9]){body}(?:e?s)?(?![a-z0-9])"
+
+
+@lru_cache(maxsize=4096)
+def english_regex(term: str) -> re.Pattern[str]:
+    """Whole-word, case-insensitive phrase match; hyphen and space are interchangeable."""
+    return re.compile(_english_pattern(term), re.I)
+
+
+@lru_cache(maxsize=4096)
+def _english_key(term: str) -> str:
+    """The longest word of a term: a cheap substring test before running the regex."""
+    return max(re.split(r"[\s\-]+", term.lower().translate(_QUOTES)), key=len)
+
+
+def count_english(term: str, text: str) -> int:
+    """Whole-word occurrences of term in lower-cased text."""
+    if _english_key(term) not in text:
+        return 0
+    return len(english_regex(term).findall(text))
+
+
+# ------------------------------------------------------------------- Chinese matching
+
+_TOKENIZER_LOCK = threading.Lock()
+_tokenizer = None
+_added_words: set[str] = set()
+
+
+def _get_tokenizer():
+    """A private jieba Tokenizer, so our dictionary additions never leak into other users."""
+    global _tokenizer
+    if _tokenizer is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        _tokenizer = jieba.Tokenizer()
+        _add_words(_base_words())
+    return _tokenizer
+
+
+def _base_words() -> list[str]:
+    provinces = [name for _, zh in PROVINCE_NAMES.values() for name in zh if len(name) > 1]
+    return [*DELTA_NAMES_ZH, *PROGRAMMES_ZH, *OTHER_REGIONS_ZH, *provinces]
+
+
+def _add_words(words: Iterable[str]) -> None:
+    for word in words:
+        if len(word) > 1 and word not in _added_words:
+            _tokenizer.add_word(word, freq=200_000)
+            _added_words.add(word)
+
+
+def add_user_words(words: Iterable[str]) -> None:
+    """Keep catalog terms whole when segmenting (the jieba user dictionary)."""
+    with _TOKENIZER_LOCK:
+        _get_tokenizer()
+        _add_words(list(words))
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """A Chinese text with the character offsets where tokens start and end."""
+
+    text: str
+    starts: frozenset[int]
+    ends: frozenset[int]
+
+
+def segment(text: str) -> Segmented:
+    """Segment with jieba (default and search mode, so dictionary sub-words also count)."""
+    with _TOKENIZER_LOCK:
+        tokenizer = _get_tokenizer()
+        spans = list(tokenizer.tokenize(text)) + list(tokenizer.tokenize(text, mode="search"))
+    return Segmented(text, frozenset(s for _, s, _ in spans), frozenset(e for _, _, e in spans))
+
+
+def count_chinese(term: str, seg: Segmented) -> int:
+    """Occurrences of term that start and end on token boundaries."""
+    term = to_simplified(term)
+    count, start = 0, seg.text.find(term)
+    while start >= 0:
+        if start in seg.starts and start + len(term) in seg.ends:
+            count += 1
+        start = seg.text.find(term, start + 1)
+    return count
+
+
+def count_term(term: str, text: str, seg: Segmented | None) -> int:
+    """Count a term in prepared text, choosing the matcher by the term's script."""
+    if has_cjk(term):
+        return count_chinese(term, seg) if seg is not None else 0
+    return count_english(term, text)
+
+
+def provinces_named(text: str) -> set[str]:
+    """Which of the four members (or their cities) a prepared text names."""
+    lowered = text.lower()
+    return {
+        province
+        for province, (names_en, names_zh) in PROVINCE_NAMES.items()
+        if any(name in text for name in names_zh)
+        or any(count_english(name, lowered) for name in names_en)
+    }

@@ -1,0 +1,328 @@
+"""Decide which releases follow up which commitment, with the evidence for each link.
+
+Method `lex-1` is lexical and explainable: a release must be anchored in the Yangtze River
+Delta (the delta's name, one of its programmes, or two or more members acting together) AND
+contain terms specific to a commitment. Anchor strength and term strength multiply, so a
+passing mention of the delta or a release about another region's integration scores low
+however many topical words it has. Every link keeps the matched terms, the sentences they
+occur in and the parts of the score, so an analyst can check the decision.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+
+from warehouse import lexicon
+from warehouse.catalog import Commitment, catalog_digest
+
+logger = logging.getLogger(__name__)
+
+METHOD_VERSION = "lex-1"
+LINK_THRESHOLD = 0.45  # follow-up threshold (tuned on the tune part of the dev set)
+STORE_FLOOR = 0.2  # candidates below this are not stored at all
+TITLE_WEIGHT = 3.0  # a term in the headline counts this much more than one in the body
+REPEAT_BONUS = 0.25  # each further body occurrence of a term adds this, up to MAX_REPEATS
+MAX_REPEATS = 4
+HALF_STRENGTH_POINTS = 2.0  # term points at which term strength reaches 0.5
+MAX_EVIDENCE_SENTENCES = 3
+MAX_SENTENCE_CHARS = 300
+
+
+@dataclass
+class LinkCandidate:
+    """One (release, commitment) pairing with its score and evidence."""
+
+    commitment_id: str
+    field: str
+    score: float
+    terms: list[str]
+    sentences: list[str]
+    parts: dict
+
+
+@dataclass
+class Decision:
+    """The linker's verdict on one release; `links` are the candidates at/above threshold."""
+
+    is_followup: bool
+    best_score: float
+    links: list[LinkCandidate]
+    candidates: list[LinkCandidate] = field(default_factory=list)  # at/above STORE_FLOOR
+    anchor: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    lowered: str
+    seg: lexicon.Segmented | None
+    in_title: bool
+
+
+# ------------------------------------------------------------------ document preparation
+
+def _sentences(title: str, body: str) -> list[_Sentence]:
+    """Title sentences first, then body sentences, each segmented once."""
+    parts = [(s, True) for s in lexicon.split_sentences(lexicon.prepare(title))]
+    parts += [(s, False) for s in lexicon.split_sentences(lexicon.prepare(body))]
+    return [_make_sentence(text, in_title) for text, in_title in parts]
+
+
+def _make_sentence(text: str, in_title: bool) -> _Sentence:
+    seg = lexicon.segment(text) if lexicon.has_cjk(text) else None
+    return _Sentence(text, text.lower(), seg, in_title)
+
+
+def _hits(terms: Sequence[str], sentence: _Sentence) -> int:
+    return sum(lexicon.count_term(term, sentence.lowered, sentence.seg) for term in terms)
+
+
+# ------------------------------------------------------------------ anchor
+
+_DELTA_TERMS = (*lexicon.DELTA_NAMES_EN, *lexicon.DELTA_NAMES_ZH)
+_PROGRAMME_TERMS = (*lexicon.PROGRAMMES_EN, *lexicon.PROGRAMMES_ZH)
+_OTHER_TERMS = (*lexicon.OTHER_REGIONS_EN, *lexicon.OTHER_REGIONS_ZH)
+
+
+def _anchor(sentences: list[_Sentence]) -> dict:
+    """How firmly the release is set in the delta (factor 0..1) and why."""
+    facts = _anchor_facts(sentences)
+    factor, reason = _anchor_factor(facts)
+    penalty = _other_region_penalty(facts)
+    return {**facts, "factor": round(factor * penalty, 4), "reason": reason,
+            "other_region_penalty": penalty}
+
+
+def _anchor_facts(sentences: list[_Sentence]) -> dict:
+    title = [s for s in sentences if s.in_title]
+    body = [s for s in sentences if not s.in_title]
+    text = " ".join(s.text for s in sentences)
+    delta_body = sum(1 for s in body if _hits(_DELTA_TERMS, s))
+    short_title = any(lexicon.count_english("delta", s.lowered) for s in title)
+    return {
+        "delta_in_title": any(_hits(_DELTA_TERMS, s) for s in title)
+        or (short_title and delta_body > 0 and not _hits(_OTHER_TERMS, title[0])),
+        "programme_in_title": any(_hits(_PROGRAMME_TERMS, s) for s in title),
+        "delta_sentences": delta_body,
+        "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
+        + _names_demo_zone(text),
+        "provinces": sorted(lexicon.provinces_named(text)),
+        "other_in_title": any(_hits(_OTHER_TERMS, s) for s in title),
+        "other_sentences": sum(1 for s in body if _hits(_OTHER_TERMS, s)),
+    }
+
+
+def _names_demo_zone(text: str) -> int:
+    """Qingpu, Wujiang and Jiashan together are the demonstration zone, named or not."""
+    lowered = text.lower()
+    return int(all(zh in text or lexicon.count_english(en, lowered)
+                   for en, zh in lexicon.DEMO_ZONE_PARTS))
+
+
+def _anchor_factor(facts: dict) -> tuple[float, str]:
+    """Ordered rules, strongest first; a single passing mention stays weak."""
+    members = len(facts["provinces"])
+    if facts["delta_in_title"] or facts["programme_in_title"]:
+        return 1.0, "delta or programme named in the title"
+    if facts["programme_sentences"]:
+        return 0.9, "delta programme named in the body"
+    if facts["delta_sentences"] >= 2:
+        return 0.85, "delta named in several sentences"
+    if facts["delta_sentences"] == 1 and members >= 2:
+        return 0.7, "delta named once, with two or more members"
+    if members >= 2:
+        return 0.5, "two or more members named together"
+    if facts["delta_sentences"] == 1:
+        return 0.3, "delta named once in passing"
+    return 0.0, "no delta anchor"
+
+
+def _other_region_penalty(facts: dict) -> float:
+    """Another regional strategy in the headline, or dominating the body, is a near-miss."""
+    if facts["other_in_title"] and not (facts["delta_in_title"] or facts["programme_in_title"]):
+        return 0.2
+    delta_weight = facts["delta_sentences"] + facts["programme_sentences"]
+    if facts["other_sentences"] and facts["other_sentences"] >= delta_weight:
+        return 0.5
+    return 1.0
+
+
+# ------------------------------------------------------------------ commitment scoring
+
+def _score_commitment(
+    commitment: Commitment, sentences: list[_Sentence], anchor: dict
+) -> LinkCandidate | None:
+    """Term points for one commitment, scaled by the anchor; None when nothing matched."""
+    if commitment.region and commitment.region not in anchor["provinces"]:
+        return None
+    title_terms, body_counts, evidence = _match_terms(commitment, sentences)
+    if not title_terms and not body_counts:
+        return None
+    body_points = sum(1 + REPEAT_BONUS * min(n - 1, MAX_REPEATS) for n in body_counts.values())
+    points = TITLE_WEIGHT * len(title_terms) + body_points
+    strength = points / (points + HALF_STRENGTH_POINTS)
+    score = round(anchor["factor"] * strength, 4)
+    parts = {"anchor": anchor["factor"], "strength": round(strength, 4),
+             "points": round(points, 3), "title_terms": sorted(title_terms),
+             "body_terms": sorted(body_counts)}
+    terms = sorted(set(title_terms) | set(body_counts))
+    return LinkCandidate(commitment.id, commitment.field, score, terms, evidence, parts)
+
+
+def _match_terms(
+    commitment: Commitment, sentences: list[_Sentence]
+) -> tuple[set[str], dict[str, int], list[str]]:
+    """Which terms occur in the title and body (with counts), and where."""
+    title_terms: set[str] = set()
+    body_counts: dict[str, int] = {}
+    evidence: list[str] = []
+    for sentence in sentences:
+        found = _terms_in(commitment, sentence)
+        if not found:
+            continue
+        _remember(evidence, sentence.text)
+        for term, count in found.items():
+            if sentence.in_title:
+                title_terms.add(term)
+            else:
+                body_counts[term] = body_counts.get(term, 0) + count
+    return title_terms, _drop_nested(body_counts), evidence
+
+
+def _terms_in(commitment: Commitment, sentence: _Sentence) -> dict[str, int]:
+    terms = (*commitment.terms_en, *commitment.terms_zh)
+    counts = {t: lexicon.count_term(t, sentence.lowered, sentence.seg) for t in terms}
+    return _drop_nested({t: n for t, n in counts.items() if n})
+
+
+def _drop_nested(counts: dict[str, int]) -> dict[str, int]:
+    """'沪苏湖' inside '沪苏湖铁路' is one mention, not two: keep the longest term."""
+    keep = {}
+    for term, count in counts.items():
+        lowered = term.lower()
+        if not any(lowered != o.lower() and lowered in o.lower() for o in counts):
+            keep[term] = count
+    return keep
+
+
+def _remember(evidence: list[str], text: str) -> None:
+    clipped = text[:MAX_SENTENCE_CHARS]
+    if len(evidence) < MAX_EVIDENCE_SENTENCES and clipped not in evidence:
+        evidence.append(clipped)
+
+
+# ------------------------------------------------------------------ public API
+
+def link_text(
+    title: str, body: str, language: str, catalog: Sequence[Commitment],
+    threshold: float = LINK_THRESHOLD,
+) -> Decision:
+    """Score one release against every commitment and decide whether it is a follow-up."""
+    lexicon.add_user_words(term for c in catalog for term in c.terms_zh)
+    sentences = _sentences(title or "", body or "")
+    anchor = _anchor(sentences)
+    scored = (_score_commitment(c, sentences, anchor) for c in catalog)
+    candidates = sorted((c for c in scored if c and c.score >= STORE_FLOOR),
+                        key=lambda c: (-c.score, c.commitment_id))
+    best = candidates[0].score if candidates else 0.0
+    links = [c for c in candidates if c.score >= threshold]
+    logger.debug("linked %r (%s): best %.3f, %d links", title[:60], language, best, len(links))
+    return Decision(bool(links), best, links, candidates, anchor)
+
+
+def method_version(catalog: Sequence[Commitment]) -> str:
+    """METHOD_VERSION plus the catalog digest: editing the catalog relinks everything."""
+    return f"{METHOD_VERSION}+{catalog_digest(list(catalog))}"
+
+
+def read_threshold(con) -> float:
+    """The threshold the `followups` view uses (settings 'link_threshold'), else the default."""
+    try:
+        row = con.execute("SELECT value FROM settings WHERE key = 'link_threshold'").fetchone()
+    except duckdb.CatalogException as exc:  # no settings table yet: use the default
+        logger.debug("no settings table (%s); using default threshold", exc)
+        return LINK_THRESHOLD
+    return float(row[0]) if row and row[0] is not None else LINK_THRESHOLD
+
+
+_PENDING_SQL = """
+SELECT r.url, r.language, r.title, r.body, r.content_hash
+FROM release_current AS r
+LEFT JOIN linked_releases AS l ON l.url = r.url
+WHERE l.url IS NULL
+   OR l.content_hash IS DISTINCT FROM r.content_hash
+   OR l.method_version IS DISTINCT FROM ?
+ORDER BY r.url
+"""
+
+
+def link_pending(
+    con, run_id: str, catalog: Sequence[Commitment], threshold: float | None = None
+) -> int:
+    """Score every release in release_current whose (content_hash, method version) differs
+    from linked_releases; replace its rows in links (delete + insert, one transaction), upsert
+    linked_releases; return the number of new follow-up links. Idempotent: a second call links
+    nothing."""
+    threshold = read_threshold(con) if threshold is None else threshold
+    version = method_version(catalog)
+    pending = con.execute(_PENDING_SQL, [version]).fetchall()
+    new_links = 0
+    for url, language, title, body, content_hash in pending:
+        decision = link_text(title or "", body or "", language or "", catalog, threshold)
+        new_links += _store(con, (url, content_hash, run_id, version), decision, threshold)
+    logger.info("linked %d releases, %d new follow-up links", len(pending), new_links)
+    return new_links
+
+
+def _store(con, key: tuple[str, str, str, str], decision: Decision, threshold: float) -> int:
+    """Replace one release's links atomically; count follow-up links it did not have before."""
+    url, content_hash, run_id, version = key
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = _followup_ids(con, url, threshold)
+        con.execute("DELETE FROM links WHERE url = ?", [url])
+        con.executemany(_INSERT_LINK_SQL, [
+            (url, c.commitment_id, content_hash, c.score, _evidence(c), version, run_id)
+            for c in decision.candidates
+        ])
+        con.execute(_UPSERT_LINKED_SQL, [url, content_hash, version, run_id,
+                                         decision.is_followup, decision.best_score])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len({c.commitment_id for c in decision.links} - before)
+
+
+def _followup_ids(con, url: str, threshold: float) -> set[str]:
+    rows = con.execute(
+        "SELECT commitment_id FROM links WHERE url = ? AND score >= ?", [url, threshold]
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _evidence(candidate: LinkCandidate) -> str:
+    payload = {k: v for k, v in asdict(candidate).items() if k in ("terms", "sentences", "parts")}
+    return json.dumps(payload, ensure_ascii=False)
+
+
+_INSERT_LINK_SQL = """
+INSERT INTO links (url, commitment_id, content_hash, score, evidence, method_version, run_id,
+                   linked_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)
+"""
+
+_UPSERT_LINKED_SQL = """
+INSERT INTO linked_releases (url, content_hash, method_version, linked_at, run_id, is_followup,
+                             best_score)
+VALUES (?, ?, ?, current_timestamp, ?, ?, ?)
+ON CONFLICT (url) DO UPDATE SET
+    content_hash = excluded.content_hash, method_version = excluded.method_version,
+    linked_at = excluded.linked_at, run_id = excluded.run_id,
+    is_followup = excluded.is_followup, best_score = excluded.best_score
+"""
