@@ -36,9 +36,10 @@ def canonical_url(url: str, drop_params: frozenset[str] = TRACKING_PARAMS) -> st
     if scheme not in DEFAULT_PORTS:
         raise ValueError(f"not an http(s) URL: {url!r}; give an absolute http:// or https:// URL")
     host = (parts.hostname or "").lower()
+    port = None if parts.port == DEFAULT_PORTS[scheme] else parts.port
     if not _is_local_host(host):
         scheme = "https"
-    netloc = _netloc(host, parts.port, scheme)
+    netloc = _netloc(host, port, scheme)
     query = _clean_query(parts.query, drop_params)
     return urlunsplit((scheme, netloc, _clean_path(parts.path), query, ""))
 

@@ -21,7 +21,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _CHINESE_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030"}
-_WESTERN_DEFAULTS = {"iso8859-1", "latin-1", "ascii", "cp1252"}
 
 
 def decode_html(content: bytes, header_charset: str | None, forced: str | None = None) -> str:
@@ -63,20 +62,17 @@ def _meta_charset(content: bytes) -> str | None:
 def _decode_declared(content: bytes, label: str | None) -> str | None:
     """Decode with a declared charset, or None to fall through to the next clue.
 
-    A Western default (ISO-8859-1) is a server guess, not a declaration: skip it when the
-    bytes are valid UTF-8. A declaration the bytes contradict falls back to UTF-8 if that fits.
+    Valid UTF-8 with non-ASCII bytes is UTF-8 whatever the label says: GBK text is almost
+    never valid UTF-8, while sites do mislabel UTF-8 pages (and servers guess ISO-8859-1).
     """
     codec = _codec_name(label) if label else None
     if codec is None:
         if label:
             logger.debug("unknown charset label %r; guessing", label)
         return None
-    if codec in _WESTERN_DEFAULTS and _is_utf8(content):
+    if codec != "utf-8" and not content.isascii() and _is_utf8(content):
         return content.decode("utf-8")
-    try:
-        return content.decode(codec)
-    except UnicodeDecodeError:
-        return content.decode("utf-8") if _is_utf8(content) else content.decode(codec, "replace")
+    return content.decode(codec, errors="replace")
 
 
 def _decode_undeclared(content: bytes) -> str:

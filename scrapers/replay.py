@@ -213,10 +213,12 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         self._inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = replay_url(request.url, self.server_url)
         headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"host"]
+        headers.insert(0, (b"Host", target.netloc))
         forwarded = httpx.Request(
             request.method,
-            replay_url(request.url, self.server_url),
+            target,
             headers=headers,
             stream=request.stream,
             extensions=request.extensions,

@@ -142,18 +142,14 @@ def catalog_digest(catalog: list[Commitment]) -> str:
 
 def sync_catalog(con, catalog: list[Commitment]) -> None:
     """Make the `commitments` table equal to the catalog: upsert every entry, drop stale ids."""
-    rows = [_row(c) for c in catalog]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.executemany(_UPSERT_SQL, rows)
+    from warehouse.db import transaction  # late import: loading a catalog needs no database
+
+    with transaction(con):
+        con.executemany(_UPSERT_SQL, [_row(c) for c in catalog])
         con.execute(
             "DELETE FROM commitments WHERE NOT list_contains(?, commitment_id)",
             [[c.id for c in catalog]],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 _UPSERT_SQL = """

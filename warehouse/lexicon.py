@@ -233,9 +233,14 @@ def segment(text: str) -> Segmented:
     return Segmented(text, frozenset(s for _, s, _ in spans), frozenset(e for _, _, e in spans))
 
 
+@lru_cache(maxsize=8192)
+def _simplified_term(term: str) -> str:
+    return to_simplified(term)
+
+
 def count_chinese(term: str, seg: Segmented) -> int:
     """Occurrences of term that start and end on token boundaries."""
-    term = to_simplified(term)
+    term = _simplified_term(term)
     count, start = 0, seg.text.find(term)
     while start >= 0:
         if start in seg.starts and start + len(term) in seg.ends:

@@ -19,6 +19,7 @@ import duckdb
 
 from warehouse import lexicon
 from warehouse.catalog import Commitment, catalog_digest
+from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,13 @@ class _Sentence:
     lowered: str
     seg: lexicon.Segmented | None
     in_title: bool
+    counts: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def count(self, term: str) -> int:
+        """Occurrences of a term, memoised: many commitments share terms."""
+        if term not in self.counts:
+            self.counts[term] = lexicon.count_term(term, self.lowered, self.seg)
+        return self.counts[term]
 
 
 # ------------------------------------------------------------------ document preparation
@@ -79,7 +87,7 @@ def _make_sentence(text: str, in_title: bool) -> _Sentence:
 
 
 def _hits(terms: Sequence[str], sentence: _Sentence) -> int:
-    return sum(lexicon.count_term(term, sentence.lowered, sentence.seg) for term in terms)
+    return sum(sentence.count(term) for term in terms)
 
 
 # ------------------------------------------------------------------ anchor
@@ -196,7 +204,7 @@ def _match_terms(
 
 def _terms_in(commitment: Commitment, sentence: _Sentence) -> dict[str, int]:
     terms = (*commitment.terms_en, *commitment.terms_zh)
-    counts = {t: lexicon.count_term(t, sentence.lowered, sentence.seg) for t in terms}
+    counts = {t: sentence.count(t) for t in terms}
     return _drop_nested({t: n for t, n in counts.items() if n})
 
 
@@ -282,20 +290,15 @@ def link_pending(
 def _store(con, key: tuple[str, str, str, str], decision: Decision, threshold: float) -> int:
     """Replace one release's links atomically; count follow-up links it did not have before."""
     url, content_hash, run_id, version = key
-    con.execute("BEGIN TRANSACTION")
-    try:
+    rows = [(url, c.commitment_id, content_hash, c.score, _evidence(c), version, run_id)
+            for c in decision.candidates]
+    with transaction(con):
         before = _followup_ids(con, url, threshold)
         con.execute("DELETE FROM links WHERE url = ?", [url])
-        con.executemany(_INSERT_LINK_SQL, [
-            (url, c.commitment_id, content_hash, c.score, _evidence(c), version, run_id)
-            for c in decision.candidates
-        ])
+        if rows:
+            con.executemany(_INSERT_LINK_SQL, rows)
         con.execute(_UPSERT_LINKED_SQL, [url, content_hash, version, run_id,
                                          decision.is_followup, decision.best_score])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len({c.commitment_id for c in decision.links} - before)
 
 

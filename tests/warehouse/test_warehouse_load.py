@@ -164,3 +164,10 @@ def test_a_failed_load_leaves_nothing_behind(con, monkeypatch) -> None:
                          "(SELECT count(*) FROM release_versions), "
                          "(SELECT count(*) FROM fetch_log)").fetchone()
     assert counts == (0, 0, 0)
+
+
+def test_a_non_finite_timing_is_stored_as_null(con) -> None:
+    result = make_result([make_release(1)])
+    result.fetches[0].elapsed_ms = float("nan")
+    load_source_result(con, "run-1", result)
+    assert con.execute("SELECT count(*) FROM fetch_log WHERE elapsed_ms IS NULL").fetchone() == (1,)
