@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TypeVar
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, Tag
 from trafilatura.settings import use_config
 
 from scrapers.blocks import detect_block
@@ -41,7 +41,7 @@ META_DATE = ("pubdate", "firstpublishedtime", "article:published_time", "publish
 META_SOURCE = ("contentsource", "source")
 
 DEFAULT_FURNITURE = (
-    "script", "style", "noscript", "iframe", "form", "nav", "header", "footer", "select",
+    "script", "style", "noscript", "iframe", "nav", "header", "footer", "select",
     "button", "input", "textarea", ".breadcrumb", ".crumb", ".crumbs", ".bread", ".position",
     ".location", ".dqwz", ".current-position", ".share", ".bdsharebuttonbox", ".bshare",
     ".fontsize", ".font-size", ".fz", ".print", ".qrcode", ".ewm", ".newsbox", "#xggj",
@@ -161,9 +161,9 @@ def _refuse_error_page(soup: BeautifulSoup, html: str, url: str) -> None:
     if verdict is not None:
         raise ExtractionError("error page", url, f"block page: {verdict.reason}")
     page_title = _squash(soup.title.get_text()) if soup.title else ""
-    if _ERROR_TITLE.search(page_title):
-        raise ExtractionError("error page", url, f"page title {page_title[:80]!r}")
     visible = _visible_text(soup)
+    if _ERROR_TITLE.search(page_title) and len(visible) < 2_000:
+        raise ExtractionError("error page", url, f"page title {page_title[:80]!r}")
     if len(visible) < 600 and _ERROR_TEXT.search(visible):
         raise ExtractionError("error page", url, f"page says {visible[:80]!r}")
 
@@ -171,7 +171,10 @@ def _refuse_error_page(soup: BeautifulSoup, html: str, url: str) -> None:
 def _visible_text(soup: BeautifulSoup) -> str:
     root = soup.body or soup
     hidden = {"script", "style", "noscript", "template"}
-    strings = (s for s in root.find_all(string=True) if s.parent.name not in hidden)
+    strings = (
+        s for s in root.find_all(string=True)
+        if s.parent.name not in hidden and not isinstance(s, Comment)
+    )
     return _squash(" ".join(strings))
 
 
@@ -188,7 +191,10 @@ def _first(methods: dict[str, str], name: str, steps: list[tuple[str, Callable[[
     return None
 
 
-def _title(soup, metas, rules: ArticleRules, methods, url: str) -> str:
+Metas = dict[str, str]
+
+
+def _title(soup: BeautifulSoup, metas: Metas, rules: ArticleRules, methods: Metas, url: str) -> str:
     title = _first(methods, "title", [
         ("selector", lambda: _selected_text(soup, rules.title)),
         ("meta", lambda: _meta_first(metas, META_TITLE)),
@@ -199,7 +205,10 @@ def _title(soup, metas, rules: ArticleRules, methods, url: str) -> str:
     return title[:MAX_TITLE_CHARS]
 
 
-def _date(soup, metas, rules: ArticleRules, methods, url: str, listed: ListedLink | None):
+def _date(
+    soup: BeautifulSoup, metas: Metas, rules: ArticleRules, methods: Metas, url: str,
+    listed: ListedLink | None,
+) -> datetime | None:
     return _first(methods, "date", [
         ("selector", lambda: parse_date(_selected_text(soup, rules.date) or "")),
         ("meta", lambda: _meta_date(metas)),
@@ -209,7 +218,9 @@ def _date(soup, metas, rules: ArticleRules, methods, url: str, listed: ListedLin
     ])  # fmt: skip
 
 
-def _content_source(soup, metas, rules: ArticleRules, methods) -> str | None:
+def _content_source(
+    soup: BeautifulSoup, metas: Metas, rules: ArticleRules, methods: Metas
+) -> str | None:
     return _first(methods, "source", [
         ("selector", lambda: _clean_source(_selected_text(soup, rules.source))),
         ("meta", lambda: _clean_source(_meta_first(metas, META_SOURCE))),
@@ -340,12 +351,16 @@ def _body_element(soup: BeautifulSoup, css: str) -> Tag | None:
 
 
 def _drop_furniture(root: Tag, furniture: tuple[str, ...], max_chars: int | None) -> None:
-    """Remove page chrome; page-wide (max_chars set) spares blocks too big to be chrome."""
+    """Remove page chrome; page-wide (max_chars set) spares blocks too big to be chrome: more
+    than max_chars, or more than half the page (a wrapper that happens to match)."""
+    limit = None
+    if max_chars is not None:
+        limit = min(max_chars, len(root.get_text(strip=True)) // 2)
     for css in furniture:
         for tag in select_optional(root, css):
             if tag.decomposed:
                 continue
-            if max_chars is not None and len(tag.get_text(strip=True)) > max_chars:
+            if limit is not None and len(tag.get_text(strip=True)) > limit:
                 continue
             tag.decompose()
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, Tag
 
 from scrapers.canonical import canonical_url, is_attachment, resolve_link
 from scrapers.dates import parse_date
 from scrapers.models import ListRules
-from scrapers.selectors import SelectorError, select_optional
+from scrapers.selectors import SelectorError, select_optional, validate_css
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,9 @@ def parse_list_page(html: str, page_url: str, rules: ListRules) -> ListPage:
     datastore mode for Hanweb (CDATA records, entity-escaped records), date from the list item
     text when present, next_url from `next` CSS.
     Raises SelectorError when `rules.links` matches nothing on a page that is not empty."""
+    problem = validate_css(rules.links)
+    if problem is not None:
+        raise SelectorError(rules.links, page_url, f"is invalid ({problem})")
     page = _parse(html)
     scope = _records_soup(html) if rules.datastore else None
     anchors = _anchors(scope if scope is not None else page, rules)
@@ -168,7 +171,11 @@ def _item_date(anchor: Tag) -> datetime | None:
 
 def _text_outside(item: Tag, anchor: Tag) -> str:
     inside = {id(string) for string in anchor.find_all(string=True)}
-    pieces = [str(string) for string in item.find_all(string=True) if id(string) not in inside]
+    pieces = [
+        str(string)
+        for string in item.find_all(string=True)
+        if id(string) not in inside and not isinstance(string, Comment)
+    ]
     return " ".join(pieces)
 
 

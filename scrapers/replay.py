@@ -76,7 +76,7 @@ def archive_key(request_path: str) -> str | None:
         path += "index.html"
     normal = posixpath.normpath(path).lstrip("/")
     parts = normal.split("/")
-    if not normal or parts[0].startswith((".", "_")) or ".." in parts:
+    if len(parts) < 2 or parts[0].startswith((".", "_")) or ".." in parts:
         return None
     return normal
 
@@ -148,6 +148,13 @@ def _handler_for(store: ArchiveStore) -> type[BaseHTTPRequestHandler]:
     return ArchiveHandler
 
 
+class _LoopbackHTTPServer(ThreadingHTTPServer):
+    """A threading server whose accept backlog survives a burst of concurrent clients."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class ArchiveServer:
     """An archive served on 127.0.0.1:<free port> from a daemon thread, as a context manager."""
 
@@ -166,8 +173,7 @@ class ArchiveServer:
 
     def start(self) -> ArchiveServer:
         """Bind a free loopback port and serve in the background."""
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self.store))
-        self._httpd.daemon_threads = True
+        self._httpd = _LoopbackHTTPServer(("127.0.0.1", 0), _handler_for(self.store))
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
         logger.info("replaying %s at %s", self.store.root, self.url)

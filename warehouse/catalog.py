@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from warehouse.db import transaction
+
 FIELDS = (
     "transport",
     "energy",
@@ -29,7 +31,10 @@ KINDS = ("key_field", "mechanism", "mission", "province_role", "plan")
 PROVINCES = ("shanghai", "jiangsu", "zhejiang", "anhui")
 DEFAULT_CATALOG = Path(__file__).with_name("commitments.toml")
 SEED_ENV = "YRDWATCH_SEED"
-_PROJECT_SEED = Path(__file__).resolve().parent.parent / "seed" / "symposium-2018.txt"
+_SEED_PLACES = (  # where a copy of the seed press release may be shipped
+    Path(__file__).with_name("symposium-2018.txt"),
+    Path(__file__).resolve().parent.parent / "seed" / "symposium-2018.txt",
+)
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _REQUIRED = ("id", "field", "kind", "title_en", "title_zh", "description", "seed_quote")
 
@@ -112,8 +117,8 @@ def _check_unique(path: Path, catalog: list[Commitment]) -> None:
 
 
 def _read_seed(seed_path: Path | None) -> str | None:
-    """Find the seed press release: explicit path, $YRDWATCH_SEED, then the project's seed/."""
-    candidates = [seed_path] if seed_path else [os.environ.get(SEED_ENV), _PROJECT_SEED]
+    """Find the seed press release: explicit path, $YRDWATCH_SEED, then a shipped copy."""
+    candidates = [seed_path] if seed_path else [os.environ.get(SEED_ENV), *_SEED_PLACES]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate).read_text(encoding="utf-8")
@@ -142,8 +147,6 @@ def catalog_digest(catalog: list[Commitment]) -> str:
 
 def sync_catalog(con, catalog: list[Commitment]) -> None:
     """Make the `commitments` table equal to the catalog: upsert every entry, drop stale ids."""
-    from warehouse.db import transaction  # late import: loading a catalog needs no database
-
     with transaction(con):
         con.executemany(_UPSERT_SQL, [_row(c) for c in catalog])
         con.execute(
@@ -166,6 +169,14 @@ ON CONFLICT (commitment_id) DO UPDATE SET
 
 def _row(c: Commitment) -> tuple:
     return (
-        c.id, c.field, c.kind, c.title_en, c.title_zh, c.description,
-        list(c.terms_en), list(c.terms_zh), c.seed_quote, c.region,
+        c.id,
+        c.field,
+        c.kind,
+        c.title_en,
+        c.title_zh,
+        c.description,
+        list(c.terms_en),
+        list(c.terms_zh),
+        c.seed_quote,
+        c.region,
     )

@@ -35,8 +35,18 @@ BASELINE_FIELD_KEYWORDS: dict[str, tuple[str, ...]] = {
     "innovation": ("innovation", "science", "technology", "创新", "科技", "科创"),
     "information": ("5g", "data", "digital", "information", "信息", "数据", "数字", "算力"),
     "environment": ("environment", "ecological", "pollution", "green", "生态", "环境", "污染"),
-    "public_service": ("medical", "hospital", "education", "tourism", "social security",
-                       "医疗", "教育", "旅游", "社保", "政务服务"),
+    "public_service": (
+        "medical",
+        "hospital",
+        "education",
+        "tourism",
+        "social security",
+        "医疗",
+        "教育",
+        "旅游",
+        "社保",
+        "政务服务",
+    ),
     "market": ("market", "trade", "customs", "free trade zone", "市场", "贸易", "海关", "自贸"),
     "mechanism": ("meeting", "mechanism", "action plan", "office", "会议", "机制", "行动计划"),
 }
@@ -103,6 +113,7 @@ class EvalReport:
 
 # ------------------------------------------------------------------ input
 
+
 def split_part(item_id: str) -> str:
     """Deterministic tune/held-out assignment from a hash of the id (stable across runs)."""
     digest = hashlib.sha256((SPLIT_SALT + item_id).encode("utf-8")).hexdigest()
@@ -128,7 +139,8 @@ def _parse_line(path: Path, number: int, line: str) -> Item:
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise EvalInputError(f"{where}: not valid JSON ({exc.msg}); fix or remove the line") from exc
+        message = f"{where}: not valid JSON ({exc.msg}); fix or remove the line"
+        raise EvalInputError(message) from exc
     if not isinstance(row, dict):
         raise EvalInputError(f"{where}: expected a JSON object")
     return _item(where, row)
@@ -143,11 +155,13 @@ def _item(where: str, row: dict) -> Item:
     fields = row.get("fields", [])
     if not isinstance(fields, list) or any(f not in FIELDS for f in fields):
         raise EvalInputError(f"{where}: 'fields' must be a list of {', '.join(FIELDS)}")
-    return Item(row["id"], row["language"], row["title"], row["body"], row["followup"],
-                frozenset(fields))
+    return Item(
+        row["id"], row["language"], row["title"], row["body"], row["followup"], frozenset(fields)
+    )
 
 
 # ------------------------------------------------------------------ predictors
+
 
 def linker_predictor(catalog: Sequence[Commitment], threshold: float) -> Callable:
     def predict(item: Item) -> Prediction:
@@ -161,8 +175,9 @@ def baseline_predict(item: Item) -> Prediction:
     """Naive: follow-up iff the delta is named; fields by one keyword list each."""
     text = prepare(f"{item.title}\n{item.body}").lower()
     detected = any(_mentions(word, text) for word in BASELINE_DELTA)
-    fields = {f for f, words in BASELINE_FIELD_KEYWORDS.items()
-              if any(_mentions(w, text) for w in words)}
+    fields = {
+        f for f, words in BASELINE_FIELD_KEYWORDS.items() if any(_mentions(w, text) for w in words)
+    }
     return Prediction(detected, frozenset(fields))
 
 
@@ -171,6 +186,7 @@ def _mentions(word: str, text: str) -> bool:
 
 
 # ------------------------------------------------------------------ scoring
+
 
 def score(pairs: Iterable[tuple[Item, Prediction]]) -> MethodScores:
     """Detection P/R/F1 over all items; field micro P/R/F1 over gold positives only."""
@@ -190,7 +206,9 @@ def score(pairs: Iterable[tuple[Item, Prediction]]) -> MethodScores:
 
 
 def evaluate_items(
-    items: Sequence[Item], catalog: Sequence[Commitment], threshold: float = LINK_THRESHOLD,
+    items: Sequence[Item],
+    catalog: Sequence[Commitment],
+    threshold: float = LINK_THRESHOLD,
     path: Path = Path("-"),
 ) -> EvalReport:
     """Run both methods once per item and score every (part, language) slice."""
@@ -201,8 +219,7 @@ def evaluate_items(
         for language in LANGUAGES:
             chosen = [i for i, item in enumerate(items) if _in_slice(item, part, language)]
             for name, preds in predictions.items():
-                report.results[(part, language, name)] = score(
-                    (items[i], preds[i]) for i in chosen)
+                report.results[(part, language, name)] = score((items[i], preds[i]) for i in chosen)
     report.errors = _linker_errors(items, predictions[LINKER])
     return report
 
@@ -261,11 +278,15 @@ def format_report(report: EvalReport) -> str:
 
 
 def _header() -> str:
-    return (f"{'lang':<5} {'method':<9} {'n':>4}  {'det P':>6} {'det R':>6} {'det F1':>6}"
-            f"  {'fld P':>6} {'fld R':>6} {'fld F1':>6}")
+    return (
+        f"{'lang':<5} {'method':<9} {'n':>4}  {'det P':>6} {'det R':>6} {'det F1':>6}"
+        f"  {'fld P':>6} {'fld R':>6} {'fld F1':>6}"
+    )
 
 
 def _row(language: str, name: str, s: MethodScores) -> str:
     d, f = s.detection, s.fields
-    return (f"{language:<5} {name:<9} {s.items:>4}  {d.precision:>6.3f} {d.recall:>6.3f} "
-            f"{d.f1:>6.3f}  {f.precision:>6.3f} {f.recall:>6.3f} {f.f1:>6.3f}")
+    return (
+        f"{language:<5} {name:<9} {s.items:>4}  {d.precision:>6.3f} {d.recall:>6.3f} "
+        f"{d.f1:>6.3f}  {f.precision:>6.3f} {f.recall:>6.3f} {f.f1:>6.3f}"
+    )

@@ -92,37 +92,39 @@ OTHER_REGIONS_ZH = (
     "东北振兴",
 )
 
-# The four members and their main cities and districts (for "two or more members together").
-PROVINCE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+# The four members and their main cities and districts (for "two or more members together"):
+# English names, then Chinese names, space-separated.
+_PROVINCE_NAME_LISTS = {
     "shanghai": (
-        ("shanghai", "qingpu", "songjiang", "jiading", "pudong", "minhang", "hongqiao",
-         "lin-gang"),
-        ("上海", "沪", "青浦", "松江", "嘉定", "浦东", "闵行", "虹桥", "临港"),
+        "shanghai qingpu songjiang jiading pudong minhang hongqiao lin-gang",
+        "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港",
     ),
     "jiangsu": (
-        ("jiangsu", "nanjing", "suzhou", "wuxi", "changzhou", "nantong", "wujiang", "kunshan",
-         "yancheng", "yangzhou", "zhenjiang", "xuzhou", "lianyungang", "huai'an", "suqian"),
-        ("江苏", "南京", "苏州", "无锡", "常州", "南通", "吴江", "昆山", "盐城", "扬州",
-         "镇江", "徐州", "连云港", "淮安", "宿迁"),
+        "jiangsu nanjing suzhou wuxi changzhou nantong wujiang kunshan yancheng yangzhou "
+        "zhenjiang xuzhou lianyungang huai'an suqian",
+        "江苏 南京 苏州 无锡 常州 南通 吴江 昆山 盐城 扬州 镇江 徐州 连云港 淮安 宿迁",
     ),
     "zhejiang": (
-        ("zhejiang", "hangzhou", "ningbo", "jiaxing", "jiashan", "huzhou", "shaoxing",
-         "jinhua", "wenzhou", "zhoushan", "quzhou", "lishui", "haining", "pinghu"),
-        ("浙江", "浙", "杭州", "宁波", "嘉兴", "嘉善", "湖州", "绍兴", "金华", "温州", "舟山",
-         "衢州", "丽水", "海宁", "平湖"),
+        "zhejiang hangzhou ningbo jiaxing jiashan huzhou shaoxing jinhua wenzhou zhoushan "
+        "quzhou lishui haining pinghu",
+        "浙江 浙 杭州 宁波 嘉兴 嘉善 湖州 绍兴 金华 温州 舟山 衢州 丽水 海宁 平湖",
     ),
     "anhui": (
-        ("anhui", "hefei", "wuhu", "xuancheng", "huangshan", "ma'anshan", "maanshan", "chuzhou",
-         "anqing", "bengbu", "chizhou", "tongling", "lu'an"),
-        ("安徽", "皖", "合肥", "芜湖", "宣城", "黄山", "马鞍山", "滁州", "安庆", "蚌埠", "池州",
-         "铜陵", "六安"),
+        "anhui hefei wuhu xuancheng huangshan ma'anshan maanshan chuzhou anqing bengbu "
+        "chizhou tongling lu'an",
+        "安徽 皖 合肥 芜湖 宣城 黄山 马鞍山 滁州 安庆 蚌埠 池州 铜陵 六安",
     ),
+}
+PROVINCE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    province: (tuple(en.split()), tuple(zh.split()))
+    for province, (en, zh) in _PROVINCE_NAME_LISTS.items()
 }
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE_RE = re.compile(r"[^。！？；!?\n]+?(?:[。！？；!?\n]|\.(?=\s|$)|$)", re.S)
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-",
-                         "–": "-", "—": "-"})
+_QUOTES = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-", "–": "-", "—": "-"}
+)
 
 
 def has_cjk(text: str) -> bool:
@@ -152,6 +154,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 # ------------------------------------------------------------------- English matching
+
 
 def _english_pattern(term: str) -> str:
     words = re.split(r"[\s\-]+", term.lower().translate(_QUOTES).strip())

@@ -34,20 +34,42 @@ def test_catalog_covers_every_field_and_kind(catalog):
 
 def test_catalog_has_the_commitments_the_product_promises(catalog):
     ids = {c.id for c in catalog}
-    for expected in ("transport", "transport.rail", "mechanism.cooperation_office",
-                     "anhui.green_backyard", "plan.three_year_action_plan",
-                     "mission.wellbeing_projects", "shanghai.leading_role"):
+    for expected in (
+        "transport",
+        "transport.rail",
+        "mechanism.cooperation_office",
+        "anhui.green_backyard",
+        "plan.three_year_action_plan",
+        "mission.wellbeing_projects",
+        "shanghai.leading_role",
+    ):
         assert expected in ids
     assert {c.region for c in catalog if c.kind == "province_role"} == {
-        "shanghai", "jiangsu", "zhejiang", "anhui"}
+        "shanghai",
+        "jiangsu",
+        "zhejiang",
+        "anhui",
+    }
 
 
 def test_programme_names_are_catalog_terms(catalog):
     zh = {t for c in catalog for t in c.terms_zh}
     en = {t for c in catalog for t in c.terms_en}
-    for term in ("G60科创走廊", "长三角生态绿色一体化发展示范区", "虹桥国际开放枢纽", "沪苏通铁路",
-                 "通苏嘉甬", "省际断头路", "一网通办", "异地就医", "社保卡", "长三角区域合作办公室",
-                 "主要领导座谈会", "联席会议", "三年行动计划"):
+    for term in (
+        "G60科创走廊",
+        "长三角生态绿色一体化发展示范区",
+        "虹桥国际开放枢纽",
+        "沪苏通铁路",
+        "通苏嘉甬",
+        "省际断头路",
+        "一网通办",
+        "异地就医",
+        "社保卡",
+        "长三角区域合作办公室",
+        "主要领导座谈会",
+        "联席会议",
+        "三年行动计划",
+    ):
         assert term in zh
     assert {"dead-end road", "g60 corridor", "demonstration zone"} <= en
 
@@ -60,11 +82,14 @@ def test_every_seed_quote_is_verbatim_seed_text(catalog, seed_path):
 def test_quote_missing_from_seed_is_rejected(tmp_path):
     seed = tmp_path / "seed.txt"
     seed.write_text("We will build railways together.", encoding="utf-8")
-    good = write_catalog(tmp_path, ENTRY.format(id="rail", field="transport",
-                                                quote="We will build railways together."))
+    good = write_catalog(
+        tmp_path,
+        ENTRY.format(id="rail", field="transport", quote="We will build railways together."),
+    )
     assert load_catalog(good, seed_path=seed)[0].terms_en == ("railway",)
-    bad = write_catalog(tmp_path, ENTRY.format(id="rail", field="transport",
-                                               quote="We never said this."))
+    bad = write_catalog(
+        tmp_path, ENTRY.format(id="rail", field="transport", quote="We never said this.")
+    )
     with pytest.raises(CatalogError, match="seed_quote of 'rail'"):
         load_catalog(bad, seed_path=seed)
 
@@ -73,8 +98,13 @@ def test_quote_missing_from_seed_is_rejected(tmp_path):
     ("entries", "message"),
     [
         ((ENTRY.format(id="a", field="rail", quote="q"),), "field must be one of"),
-        ((ENTRY.format(id="a", field="transport", quote="q"),
-          ENTRY.format(id="a", field="energy", quote="q")), "duplicate commitment id 'a'"),
+        (
+            (
+                ENTRY.format(id="a", field="transport", quote="q"),
+                ENTRY.format(id="a", field="energy", quote="q"),
+            ),
+            "duplicate commitment id 'a'",
+        ),
         ((ENTRY.format(id="Bad Id", field="transport", quote="q"),), "id must be"),
         (("[[commitment]]\nid = 'x'\n",), "missing or empty"),
         (("not toml [",), "cannot read catalog"),
@@ -88,14 +118,17 @@ def test_malformed_catalog_names_the_problem(tmp_path, entries, message):
 def test_sync_catalog_upserts_and_drops_stale_rows(tmp_path, catalog):
     con = connect(tmp_path / "w.duckdb")
     con.execute("INSERT INTO commitments (commitment_id, field) VALUES ('gone', 'energy')")
-    con.execute("INSERT INTO commitments (commitment_id, field, title_en)"
-                " VALUES ('transport', 'energy', 'stale')")
+    con.execute(
+        "INSERT INTO commitments (commitment_id, field, title_en)"
+        " VALUES ('transport', 'energy', 'stale')"
+    )
     sync_catalog(con, catalog)
     sync_catalog(con, catalog)
     rows = dict(con.execute("SELECT commitment_id, field FROM commitments").fetchall())
     assert len(rows) == len(catalog) and "gone" not in rows
     assert rows["transport"] == "transport"
     terms = con.execute(
-        "SELECT terms_zh FROM commitments WHERE commitment_id = 'transport.rail'").fetchone()[0]
+        "SELECT terms_zh FROM commitments WHERE commitment_id = 'transport.rail'"
+    ).fetchone()[0]
     assert "沪苏通铁路" in terms
     con.close()

@@ -18,21 +18,42 @@ from warehouse.evaluate import (
 
 ITEMS = [
     # A clear follow-up: both methods detect it. Gold fields transport + mechanism.
-    {"id": "t1", "language": "zh", "title": "沪苏湖铁路全线铺轨贯通",
-     "body": "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。", "followup": True,
-     "fields": ["transport", "mechanism"]},
+    {
+        "id": "t1",
+        "language": "zh",
+        "title": "沪苏湖铁路全线铺轨贯通",
+        "body": "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。",
+        "followup": True,
+        "fields": ["transport", "mechanism"],
+    },
     # A follow-up without the delta's name: the baseline misses it, the linker finds it.
-    {"id": "t2", "language": "en", "title": "G60 corridor cities sign technology transfer deal",
-     "body": "Nine cities of the G60 Science and Technology Innovation Corridor in Shanghai, "
-             "Zhejiang and Anhui signed a technology transfer agreement.", "followup": True,
-     "fields": ["innovation"]},
+    {
+        "id": "t2",
+        "language": "en",
+        "title": "G60 corridor cities sign technology transfer deal",
+        "body": "Nine cities of the G60 Science and Technology Innovation Corridor in Shanghai, "
+        "Zhejiang and Anhui signed a technology transfer agreement.",
+        "followup": True,
+        "fields": ["innovation"],
+    },
     # A passing mention: the baseline raises a false alarm, the linker does not.
-    {"id": "t3", "language": "en", "title": "Shanghai firm opens office",
-     "body": "A Shanghai company that sells across the Yangtze River Delta opened an office.",
-     "followup": False, "fields": []},
+    {
+        "id": "t3",
+        "language": "en",
+        "title": "Shanghai firm opens office",
+        "body": "A Shanghai company that sells across the Yangtze River Delta opened an office.",
+        "followup": False,
+        "fields": [],
+    },
     # A follow-up nobody can see (no anchor, no terms): both miss it.
-    {"id": "t4", "language": "en", "title": "Officials meet", "body": "They talked.",
-     "followup": True, "fields": ["mechanism"]},
+    {
+        "id": "t4",
+        "language": "en",
+        "title": "Officials meet",
+        "body": "They talked.",
+        "followup": True,
+        "fields": ["mechanism"],
+    },
 ]
 
 
@@ -86,10 +107,15 @@ def test_report_names_both_parts_and_baselines(tmp_path, catalog):
     ("bad_line", "message"),
     [
         ("{not json", "not valid JSON"),
-        ('{"id": "x", "language": "en", "title": "t", "body": "b", "followup": "yes"}',
-         "'followup' must be true or false"),
-        ('{"id": "x", "language": "en", "title": "t", "body": "b", "followup": true,'
-         ' "fields": ["roads"]}', "'fields' must be a list"),
+        (
+            '{"id": "x", "language": "en", "title": "t", "body": "b", "followup": "yes"}',
+            "'followup' must be true or false",
+        ),
+        (
+            '{"id": "x", "language": "en", "title": "t", "body": "b", "followup": true,'
+            ' "fields": ["roads"]}',
+            "'fields' must be a list",
+        ),
         ("[1, 2]", "expected a JSON object"),
     ],
 )

@@ -63,8 +63,7 @@ def test_one_release_can_link_several_fields(catalog):
     decision = link_text(EN_MULTI_TITLE, EN_MULTI_BODY, "en", catalog)
     assert {"mechanism", "transport", "environment"} <= fields(decision)
     ids = {link.commitment_id for link in decision.links}
-    assert {"mechanism.leadership_forum", "plan.three_year_action_plan",
-            "transport.roads"} <= ids
+    assert {"mechanism.leadership_forum", "plan.three_year_action_plan", "transport.roads"} <= ids
 
 
 def test_traditional_characters_link_like_simplified(catalog):
@@ -72,7 +71,8 @@ def test_traditional_characters_link_like_simplified(catalog):
     traditional = link_text(ZH_RAIL_TITLE_TRAD, ZH_RAIL_BODY_TRAD, "zh", catalog)
     assert traditional.is_followup
     assert [(c.commitment_id, c.score) for c in traditional.candidates] == [
-        (c.commitment_id, c.score) for c in simplified.candidates]
+        (c.commitment_id, c.score) for c in simplified.candidates
+    ]
 
 
 def test_title_match_weighs_more_than_body_match(catalog):
@@ -87,29 +87,39 @@ NEAR_MISSES = [
         "京津冀轨道交通一体化提速：城际铁路新线开通",
         "京津冀协同发展持续推进，新开通的城际铁路把北京、天津和河北廊坊串联起来，"
         "通勤时间缩短到半小时。有关部门表示，将借鉴长三角等地经验，继续加密京津冀铁路网。",
-        "zh", id="beijing-tianjin-hebei"),
+        "zh",
+        id="beijing-tianjin-hebei",
+    ),
     pytest.param(
         "Greater Bay Area rolls out cross-boundary medical settlement",
         "Residents of Hong Kong and Macao living in Guangdong can now settle medical bills "
         "directly at hospitals in nine Greater Bay Area cities, officials said. The direct "
         "settlement scheme covers outpatient care and will expand next year.",
-        "en", id="greater-bay-area"),
+        "en",
+        id="greater-bay-area",
+    ),
     pytest.param(
         "Shanghai company opens new headquarters in Minhang",
         "A Shanghai logistics company opened a new headquarters building in Minhang District "
         "on Monday. The firm, which serves customers across the Yangtze River Delta, plans to "
         "hire 300 staff and expand its fleet of trucks and its railway freight business.",
-        "en", id="passing-mention"),
+        "en",
+        id="passing-mention",
+    ),
     pytest.param(
         "Yangtze River Economic Belt provinces sign river-protection pledge",
         "Eleven provinces along the Yangtze River Economic Belt signed a pledge on water quality "
         "and ecological protection. The Yangtze River Economic Belt strategy covers the upper, "
         "middle and lower reaches; officials from Sichuan and Hubei spoke.",
-        "en", id="economic-belt"),
+        "en",
+        id="economic-belt",
+    ),
     pytest.param(
         "成渝地区双城经济圈共建铁路网",
         "四川和重庆两地签署协议，共同推进成渝地区双城经济圈铁路建设，成渝中线高铁加快建设。",
-        "zh", id="chengdu-chongqing"),
+        "zh",
+        id="chengdu-chongqing",
+    ),
 ]
 
 
@@ -124,12 +134,29 @@ def test_single_province_release_is_not_a_followup(catalog):
     decision = link_text(
         "Jiangsu opens new railway station",
         "A new railway station opened in Nanjing, Jiangsu province, serving high-speed trains.",
-        "en", catalog)
+        "en",
+        catalog,
+    )
     assert not decision.is_followup and decision.anchor["factor"] == 0.0
 
 
 def test_hostile_huge_input_is_capped_and_still_scored(catalog):
-    body = ("长三角沪苏湖铁路建设推进。" * 20_000)
+    body = "长三角沪苏湖铁路建设推进。" * 20_000
     decision = link_text("标题", body, "zh", catalog)
     assert decision.is_followup
     assert all(len(s) <= 300 for link in decision.links for s in link.sentences)
+
+
+def test_empty_release_is_not_a_followup(catalog):
+    decision = link_text("", "", "zh", catalog)
+    assert not decision.is_followup and decision.best_score == 0.0
+
+
+def test_short_delta_headline_counts_only_with_the_delta_named_in_the_body(catalog):
+    body = "Officials of Shanghai and Zhejiang opened a railway. Trains run hourly."
+    named = link_text(
+        "Delta railway opens", body + " It serves the Yangtze River Delta.", "en", catalog
+    )
+    unnamed = link_text("Delta railway opens", body, "en", catalog)
+    assert named.anchor["delta_in_title"] and not unnamed.anchor["delta_in_title"]
+    assert named.best_score > unnamed.best_score

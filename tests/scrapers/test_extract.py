@@ -51,7 +51,7 @@ def test_shanghai_zh_article_with_ratio_colon_pubdate() -> None:
     assert release.title == "本市发布推进长三角跨省公交线路互联互通工作方案"
     assert release.published_at == at(2024, 8, 1, 10, 30)  # meta, not the URL's 20240730
     assert release.content_source == "市交通委"
-    assert release.body.startswith("为落实长三角区域一体化发展战略，方便沪苏浙皖毗邻地区群众日常出行")
+    assert release.body.startswith("为落实长三角区域一体化发展战略，方便沪苏浙皖毗邻地区")
     assert "\n\n方案提出，到2025年底" in release.body
     assert_clean(release.body)
     assert release.attachments == (
@@ -67,7 +67,9 @@ def test_shanghai_en_article_date_from_byline() -> None:
     url = ("https://english.shanghai.gov.cn/en-Latest-WhatsNew/20240731/"
            "3c9e1f7a2b4d4e8f9a0b1c2d3e4f5a6b.html")  # fmt: skip
     release = extract("shanghai-en-article-byline.html", url, source("shanghai", "en"))
-    assert release.title == "Delta cities open shared booking platform for cross-border river ferries"
+    assert release.title == (
+        "Delta cities open shared booking platform for cross-border river ferries"
+    )
     assert release.published_at == at(2024, 7, 31)
     assert release.methods["date"] == "auto"
     assert release.body.startswith("Passengers travelling between Shanghai's Qingpu district")
@@ -209,7 +211,8 @@ def test_pages_that_are_not_articles_raise(name: str, reason: str) -> None:
 
 
 def test_short_body_is_a_failure() -> None:
-    html = "<html><head><meta name='ArticleTitle' content='标题'></head><body><p>短。</p></body></html>"
+    html = ("<html><head><meta name='ArticleTitle' content='标题'></head>"
+            "<body><p>短。</p></body></html>")
     with pytest.raises(ExtractionError, match="no body"):
         extract_article(html, "https://www.ah.gov.cn/a/123456789.html", source(None), FETCHED)
 
@@ -227,3 +230,24 @@ def test_title_and_body_are_capped() -> None:
                               source("hanweb"), FETCHED)  # fmt: skip
     assert len(release.title) == MAX_TITLE_CHARS
     assert len(release.body) == MAX_BODY_CHARS
+
+
+def test_page_wrapped_in_a_form_still_yields_its_text() -> None:
+    html = ("<html><head><title>Delta rail link opens</title></head><body><form id='aspnetForm'>"
+            "<div class='header'>Site header</div><h1>Delta rail link opens</h1>"
+            "<div class='text'><p>A new intercity rail link between Suzhou and Jiaxing opened on "
+            "Monday, cutting the journey to forty minutes.</p><p>Trains will run every half hour "
+            "in both directions.</p></div></form></body></html>")  # fmt: skip
+    release = extract_article(html, "https://www.ah.gov.cn/a/123456789.html", source(None, "en"),
+                              FETCHED)  # fmt: skip
+    assert release.body.startswith("A new intercity rail link between Suzhou and Jiaxing")
+
+
+def test_number_404_in_a_real_title_is_not_an_error_page() -> None:
+    html = ("<html><head><title>404 projects start across the delta</title></head><body>"
+            "<h1>404 projects start across the delta</h1><div id='zoom'><p>"
+            + "Construction began on hundreds of projects across the region this week. " * 40
+            + "</p></div></body></html>")  # fmt: skip
+    release = extract_article(html, "https://en.jiangsu.gov.cn/art/2024/3/1/art_1_2.html",
+                              source("hanweb", "en"), FETCHED)  # fmt: skip
+    assert release.title == "404 projects start across the delta"

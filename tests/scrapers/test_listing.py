@@ -215,3 +215,16 @@ def test_select_required_and_optional() -> None:
     with pytest.raises(SelectorError, match="invalid"):
         select_required(soup, "a[", "https://x.gov.cn/")
     assert select_optional(soup, "div.none") == []
+
+
+def test_invalid_links_selector_is_reported_as_invalid() -> None:
+    with pytest.raises(SelectorError, match="invalid"):
+        parse_list_page("<a href='/x'>x</a>", "https://x.gov.cn/", ListRules(links="li a["))
+
+
+def test_dates_in_html_comments_are_ignored() -> None:
+    html = ("<ul class='tadaty-list'><li><a href='/nw1/20240801/" + "a" * 32 + ".html'>t</a>"
+            "<!-- 2019-01-01 --><span class='time'>2024-08-01</span></li></ul>")  # fmt: skip
+    page = parse_list_page(html, "https://www.shanghai.gov.cn/nw1/index.html",
+                           PROFILES["shanghai"][0])  # fmt: skip
+    assert page.links[0].listed_date == day(2024, 8, 1)
