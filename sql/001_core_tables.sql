@@ -8,7 +8,7 @@ CREATE TABLE settings (
 );
 
 INSERT INTO settings VALUES
-    ('link_threshold', '0.5', 'minimum link score for a release to count as a follow-up');
+    ('link_threshold', '0.42', 'minimum link score for a release to count as a follow-up');
 
 CREATE TABLE sources (
     source_id VARCHAR PRIMARY KEY,

@@ -94,6 +94,17 @@ def test_sources_file_starts_at_archived_list_pages() -> None:
     assert anhui["list"]["links"] == "ul.doc_list li a"
 
 
+def test_template_paginated_sources_stop_at_the_last_archived_page() -> None:
+    sources = tomllib.loads(demo_sources_path().read_text(encoding="utf-8"))["source"]
+    for source in sources:
+        if source.get("cms") not in ("shanghai", "govcn"):
+            continue
+        parts = urlsplit(source["start_urls"][0])
+        folder = parts.netloc + parts.path.rsplit("/", 1)[0] + "/"
+        pages = [k for k in archive_keys() if k.startswith(folder) and LIST_PAGE.search(k)]
+        assert source["max_pages"] == len(pages), f"{source['id']}: set max_pages = {len(pages)}"
+
+
 def list_links(key: str) -> list[str]:
     """Absolute article-shaped URLs on one list page (entity-escaped records included)."""
     text = html.unescape((ROOT / key).read_text(encoding="utf-8"))
