@@ -244,6 +244,13 @@ class PageContext:
     index: int  # position in the newest-first list
     count: int
 
+    @property
+    def article(self) -> Article:
+        """The page's article (article pages are only rendered for real entries)."""
+        if self.entry.article is None:
+            raise ValueError(f"{self.entry.path}: a dead link has no article page")
+        return self.entry.article
+
 
 def stable_int(text: str) -> int:
     """A number that depends only on the text (no Python hash randomisation)."""
@@ -278,10 +285,11 @@ def shanghai_path(site: Site, article: Article) -> str:
     return f"{site.folder}{created:%Y%m%d}/{hex_id(article.id)}.html"
 
 
-def govcn_path(site: Site, article: Article, index: int) -> str:
-    """/yaowen/liebiao/YYYYMM/content_N.htm, every third item under /zhengce/ instead."""
-    number = 5_300_000 + day_number(article.published) * 700 + stable_int(article.id) % 700
-    folder = "/zhengce/" if index % 3 == 1 else site.folder
+def govcn_path(site: Site, article: Article) -> str:
+    """/yaowen/liebiao/YYYYMM/content_N.htm, about a third of items under /zhengce/ instead."""
+    noise = stable_int(article.id)
+    number = 5_300_000 + day_number(article.published) * 700 + noise % 700
+    folder = "/zhengce/" if noise % 3 == 1 else site.folder
     return f"{folder}{article.published:%Y%m}/content_{number}.htm"
 
 
@@ -315,18 +323,16 @@ def attachment_path(article: Article) -> str:
 def place_entries(site: Site, articles: Sequence[Article]) -> list[Entry]:
     """Newest-first list entries with their site paths (plus the dead link on one site)."""
     ordered = sorted(articles, key=lambda a: (a.published, a.id), reverse=True)
-    entries = [Entry(a.title, a.published, _path_for(site, a, i), a) for i, a in enumerate(ordered)]
+    entries = [Entry(a.title, a.published, _path_for(site, a), a) for a in ordered]
     if site.source_id == DEAD_LINK_SOURCE:
         entries.append(dead_link_entry(site))
         entries.sort(key=lambda e: e.published, reverse=True)
     return entries
 
 
-def _path_for(site: Site, article: Article, index: int) -> str:
-    if site.profile == "govcn":
-        return govcn_path(site, article, index)
+def _path_for(site: Site, article: Article) -> str:
     shapes: dict[str, Callable[[Site, Article], str]] = {
-        "shanghai": shanghai_path, "hanweb": hanweb_path,
+        "shanghai": shanghai_path, "govcn": govcn_path, "hanweb": hanweb_path,
         "chinadaily": chinadaily_path, "truecms": truecms_path,
     }
     return shapes.get(site.profile, shanghai_path)(site, article)
@@ -496,8 +502,7 @@ def shanghai_pubdate(context: PageContext) -> str:
 
 
 def shanghai_article(context: PageContext) -> str:
-    site, article = context.site, context.entry.article
-    assert article is not None
+    site, article = context.site, context.article
     head = "\n".join((
         f"<title>{escape(article.title)}</title>",
         shanghai_meta(site, [
@@ -578,10 +583,10 @@ EDITORS = ("王晓宁", "陈思远", "刘一帆", "张若溪", "赵文博")
 
 def govcn_href(site: Site, entry: Entry, index: int) -> str:
     """The three link styles of gov.cn lists: ./ relative, ../../ relative, absolute."""
-    if entry.path.startswith("/zhengce/"):
-        return "../.." + entry.path
     if index % 5 == 2:
         return f"https://{site.host}{entry.path}"
+    if entry.path.startswith("/zhengce/"):
+        return "../.." + entry.path
     return "./" + entry.path.removeprefix(site.folder)
 
 
@@ -619,8 +624,7 @@ def govcn_timestamp(when: datetime, index: int) -> str:
 
 
 def govcn_article(context: PageContext) -> str:
-    site, entry, article = context.site, context.entry, context.entry.article
-    assert article is not None
+    site, entry, article = context.site, context.entry, context.article
     stamp = govcn_timestamp(article.published, context.index)
     manuscript = entry.path.rsplit("_", 1)[1].removesuffix(".htm")
     head = f"<title>{escape(article.title)}_滚动新闻_{site.site_name}</title>\n" + meta_tags([
@@ -710,8 +714,7 @@ def hanweb_list_page(site: Site, entries: Sequence[Entry]) -> str:
 
 
 def hanweb_article(context: PageContext) -> str:
-    site, article = context.site, context.entry.article
-    assert article is not None
+    site, article = context.site, context.article
     head = f"<title>{escape(article.title)} {site.column} {site.site_name}</title>\n" + meta_tags([
         ("SiteName", site.site_name), ("SiteDomain", site.host), ("ColumnName", site.column),
         ("ColumnType", site.column), ("ArticleTitle", article.title),
@@ -782,8 +785,7 @@ def chinadaily_list_page(site: Site, items: Sequence[Entry], names: list[str], i
 
 
 def chinadaily_article(context: PageContext) -> str:
-    site, article = context.site, context.entry.article
-    assert article is not None
+    site, article = context.site, context.article
     description = article.paragraphs[0][:160]
     head = f"<title>{escape(article.title)}</title>\n" + meta_tags(
         [("keywords", "Zhejiang"), ("description", description)])
@@ -841,8 +843,7 @@ def truecms_list_page(site: Site, entries: Sequence[Entry]) -> str:
 
 
 def truecms_article(context: PageContext) -> str:
-    article = context.entry.article
-    assert article is not None
+    article = context.article
     head = f"<title>{escape(article.title)}</title>\n" + meta_tags([
         ("ArticleTitle", article.title), ("PubDate", clock(article.published)),
         ("ContentSource", article.content_source),

@@ -196,6 +196,17 @@ def test_govcn_pages_use_both_timestamp_formats() -> None:
         assert any(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", s) for s in stamps)
 
 
+def test_govcn_lists_use_relative_parent_and_absolute_links() -> None:
+    pages = [k for k in archive_keys() if k.startswith("www.gov.cn/") and LIST_PAGE.search(k)]
+    hrefs = [h for k in pages for h in re.findall(r'<h4><a href="([^"]+)"', (ROOT / k).read_text())]
+    if len(hrefs) >= 8:
+        assert any(h.startswith("./") for h in hrefs)
+        assert any(h.startswith("../../zhengce/") for h in hrefs)
+        assert any(h.startswith("https://www.gov.cn/") for h in hrefs)
+    if len(hrefs) >= 5:  # separators every five items, as on the live list
+        assert '<li class="line"></li>' in (ROOT / pages[0]).read_text(encoding="utf-8")
+
+
 def test_hanweb_list_mixes_cdata_and_escaped_records() -> None:
     text = (ROOT / "www.jiangsu.gov.cn/col/col60096/index.html").read_text(encoding="utf-8")
     assert "<datastore>" in text and "<recordset>" in text
