@@ -62,9 +62,11 @@ def test_transaction_rolls_back_on_error(con) -> None:
     assert con.execute("SELECT count(*) FROM settings").fetchone()[0] > 0
 
 
-def test_default_link_threshold_is_a_settings_row(con) -> None:
+def test_default_link_threshold_is_the_linkers_tuned_value(con) -> None:
+    from warehouse.linking import LINK_THRESHOLD
+
     value = con.execute("SELECT value FROM settings WHERE key = 'link_threshold'").fetchone()
-    assert value == ("0.5",)
+    assert float(value[0]) == LINK_THRESHOLD
 
 
 def test_read_only_open_of_a_missing_warehouse_names_the_file(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def test_write_statements_are_refused_and_change_nothing(loaded: Path, sql: str)
         run_query(loaded, sql)
     counts = run_query(loaded, "SELECT (SELECT count(*) FROM release_current), "
                                "(SELECT value FROM settings WHERE key = 'link_threshold')")[1]
-    assert counts == [(2, "0.5")]
+    assert counts == [(2, "0.42")]
 
 
 def test_bad_sql_and_empty_query_are_one_line_errors(loaded: Path) -> None:

@@ -23,7 +23,7 @@ def test_snapshot_holds_tables_views_and_settings(db_path: Path, con) -> None:
     reader = duckdb.connect(str(snapshot), read_only=True)
     assert reader.execute("SELECT count(*) FROM releases").fetchone() == (2,)
     assert reader.execute("SELECT value FROM settings WHERE key = 'link_threshold'"
-                          ).fetchone() == ("0.5",)
+                          ).fetchone() == ("0.42",)
     assert reader.execute("SELECT count(*) FROM source_health").fetchone() == (0,)
     reader.close()
     assert sorted(p.name for p in db_path.parent.iterdir() if "latest" in p.name) == [
