@@ -49,14 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, help="warehouse file (default $YRDWATCH_DB or data/yrdwatch.duckdb)")
+    p.add_argument(
+        "--db", type=Path, help="warehouse file (default $YRDWATCH_DB or data/yrdwatch.duckdb)"
+    )
 
 
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="one monitor run: crawl, load, link, digest")
     p.add_argument("--sources", type=Path, help="source TOML file (replaces the built-in registry)")
-    p.add_argument("--source", action="append", dest="source_ids", metavar="ID",
-                   help="run only this source (repeatable)")
+    p.add_argument(
+        "--source",
+        action="append",
+        dest="source_ids",
+        metavar="ID",
+        help="run only this source (repeatable)",
+    )
     p.add_argument("--replay-url", help="serve the crawl from an archive server at this URL")
     _db_arg(p)
     p.set_defaults(handler=cmd_run)
@@ -70,8 +77,9 @@ def _add_demo(sub) -> None:
 
 def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="run the monitor on a schedule (Prefect serve)")
-    p.add_argument("--interval-minutes", type=float, default=360.0,
-                   help="minutes between runs (default 360)")
+    p.add_argument(
+        "--interval-minutes", type=float, default=360.0, help="minutes between runs (default 360)"
+    )
     p.add_argument("--cron", help="cron schedule instead of an interval, e.g. '0 */6 * * *'")
     p.add_argument("--sources", type=Path, help="source TOML file")
     _db_arg(p)
@@ -82,8 +90,11 @@ def _add_sql(sub) -> None:
     p = sub.add_parser("sql", help="read-only SQL on the warehouse snapshot (or a named query)")
     p.add_argument("query", nargs="?", help="SQL text or the name of a query in sql/queries/")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p.add_argument("--live", action="store_true",
-                   help="open the live warehouse read-only instead of the published snapshot")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="open the live warehouse read-only instead of the published snapshot",
+    )
     _db_arg(p)
     p.set_defaults(handler=cmd_sql)
 
@@ -188,7 +199,9 @@ def cmd_sql(args) -> int:
     live = args.db or default_db_path()
     path = live if args.live else default_snapshot_path(live)
     if not path.is_file():
-        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` or `yrdwatch demo` first")
+        raise UsageError(
+            f"{path}: no warehouse here yet; run `yrdwatch run` or `yrdwatch demo` first"
+        )
     try:
         columns, rows = run_query(path, args.query)
     except QueryError as exc:

@@ -55,7 +55,9 @@ def new_run_id(now: datetime) -> str:
 
 
 @task(name="start-run", cache_policy=NO_CACHE)
-def start_run_task(db_path: str, run_id: str, mode: str, sources: list[Source]) -> dict[str, set[str]]:
+def start_run_task(
+    db_path: str, run_id: str, mode: str, sources: list[Source]
+) -> dict[str, set[str]]:
     """Record the run and the sources; return the URLs already stored per source."""
     con = db.connect(db_path)
     try:
@@ -82,7 +84,10 @@ async def crawl_source_task(source: Source, known: set[str], client_key: str) ->
         return SourceResult(source.id, status="failed", error=f"crawler error: {exc!r}"[:500])
     logger.info(
         "%s: %s, %d page(s), %d new release(s)",
-        source.id, result.status, result.pages_crawled, len(result.releases),
+        source.id,
+        result.status,
+        result.pages_crawled,
+        len(result.releases),
     )
     return result
 
@@ -179,12 +184,24 @@ async def monitor(
     digest_path = digest_task(db_file, run_id, out_dir)
     status = "failed" if failed == len(sources) else "completed"
     totals = dict(
-        status=status, sources_failed=failed, releases_new=new,
-        releases_changed=changed, links_new=links_new, digest_path=digest_path,
+        status=status,
+        sources_failed=failed,
+        releases_new=new,
+        releases_changed=changed,
+        links_new=links_new,
+        digest_path=digest_path,
     )
     snapshot_path = finish_task(db_file, run_id, totals)
     return RunSummary(
-        run_id=run_id, mode=mode, db_path=db_file, snapshot_path=snapshot_path,
-        digest_path=digest_path, sources_total=len(sources), sources_failed=failed,
-        releases_new=new, releases_changed=changed, links_new=links_new, status=status,
+        run_id=run_id,
+        mode=mode,
+        db_path=db_file,
+        snapshot_path=snapshot_path,
+        digest_path=digest_path,
+        sources_total=len(sources),
+        sources_failed=failed,
+        releases_new=new,
+        releases_changed=changed,
+        links_new=links_new,
+        status=status,
     )

@@ -28,8 +28,17 @@ class LocalPrefectServer:
 
     def __init__(self, host: str = LOCAL_HOST, port: int = LOCAL_PORT) -> None:
         self.api_url = f"http://{host}:{port}/api"
-        self._cmd = [sys.executable, "-m", "prefect", "server", "start",
-                     "--host", host, "--port", str(port)]
+        self._cmd = [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            host,
+            "--port",
+            str(port),
+        ]
         self._proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
@@ -38,7 +47,9 @@ class LocalPrefectServer:
                 f"a Prefect server already answers at {self.api_url}; "
                 f"set PREFECT_API_URL={self.api_url} to use it"
             )
-        self._proc = subprocess.Popen(self._cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            self._cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_until_healthy(self.api_url, timeout, self._proc)
 
     def stop(self) -> None:
@@ -78,15 +89,23 @@ def schedule_kwargs(interval_minutes: float, cron: str | None) -> dict:
     return {"interval": timedelta(minutes=interval_minutes)}
 
 
-def serve_monitor(*, interval_minutes: float, cron: str | None, sources_file: str | None,
-                  db_path: str, announce: Callable[[str], None]) -> int:
+def serve_monitor(
+    *,
+    interval_minutes: float,
+    cron: str | None,
+    sources_file: str | None,
+    db_path: str,
+    announce: Callable[[str], None],
+) -> int:
     """Register the monitor deployment and run it on its schedule until interrupted."""
     kwargs = schedule_kwargs(interval_minutes, cron)
     server = None
     if not os.environ.get("PREFECT_API_URL"):
         server = LocalPrefectServer()
-        announce(f"PREFECT_API_URL is not set: starting a local Prefect server at "
-                 f"{server.api_url} (UI at http://{LOCAL_HOST}:{LOCAL_PORT})")
+        announce(
+            f"PREFECT_API_URL is not set: starting a local Prefect server at "
+            f"{server.api_url} (UI at http://{LOCAL_HOST}:{LOCAL_PORT})"
+        )
         server.start()
         os.environ["PREFECT_API_URL"] = server.api_url
     try:

@@ -22,17 +22,28 @@ def last_health(db_path: Path) -> dict[str, str]:
         rows = con.execute("SELECT source_id, health, last_error FROM source_health").fetchall()
     finally:
         con.close()
-    return {sid: health + (f" ({err[:60]})" if err and health != "ok" else "") for sid, health, err in rows}
+    return {
+        sid: health + (f" ({err[:60]})" if err and health != "ok" else "")
+        for sid, health, err in rows
+    }
 
 
 def source_rows(sources: list[Source], db_path: Path) -> list[str]:
     """Aligned text rows, one per source, header first."""
     health = last_health(db_path)
     table = [HEADER] + [
-        (s.id, s.region, s.language, s.cms or "custom", health.get(s.id, "never run"),
-         s.start_urls[0])
+        (
+            s.id,
+            s.region,
+            s.language,
+            s.cms or "custom",
+            health.get(s.id, "never run"),
+            s.start_urls[0],
+        )
         for s in sources
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADER) - 1)]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
-            for row in table]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+        for row in table
+    ]

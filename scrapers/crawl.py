@@ -68,12 +68,17 @@ class _Crawl:
     article_failures: list[str] = field(default_factory=list)
 
 
-async def crawl_source(source: Source, client: PoliteClient, known_urls: set[str],
-                       now: Now = utc_now) -> SourceResult:
+async def crawl_source(
+    source: Source, client: PoliteClient, known_urls: set[str], now: Now = utc_now
+) -> SourceResult:
     """Crawl one source's list pages and its new articles; never raises for site problems."""
     crawl = _Crawl(
-        source=source, client=client, now=now, seen=canonical_known(known_urls),
-        result=SourceResult(source_id=source.id), hosts=source_hosts(source),
+        source=source,
+        client=client,
+        now=now,
+        seen=canonical_known(known_urls),
+        result=SourceResult(source_id=source.id),
+        hosts=source_hosts(source),
         schemes=start_schemes(source),
     )
     for start_url in source.start_urls:
@@ -84,24 +89,32 @@ async def crawl_source(source: Source, client: PoliteClient, known_urls: set[str
     return crawl.result
 
 
-async def crawl_all(sources: list[Source], known_urls: dict[str, set[str]], *,
-                    transport: httpx.AsyncBaseTransport | None = None,
-                    **client_kwargs: Any) -> list[SourceResult]:
+async def crawl_all(
+    sources: list[Source],
+    known_urls: dict[str, set[str]],
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **client_kwargs: Any,
+) -> list[SourceResult]:
     """Crawl sources concurrently over ONE client, so per-host politeness spans sources."""
     async with PoliteClient(transport=transport, **client_kwargs) as client:
         jobs = [_crawl_guarded(s, client, known_urls.get(s.id, set())) for s in sources]
         return list(await asyncio.gather(*jobs))
 
 
-async def _crawl_guarded(source: Source, client: PoliteClient,
-                         known_urls: set[str]) -> SourceResult:
+async def _crawl_guarded(
+    source: Source, client: PoliteClient, known_urls: set[str]
+) -> SourceResult:
     """One source's bug must not take the other sources of the run down with it."""
     try:
         return await crawl_source(source, client, known_urls)
     except Exception as exc:  # noqa: BLE001 - reported as this source's failure, with traceback
         logger.exception("crawl of source %s crashed", source.id)
-        return SourceResult(source_id=source.id, status="failed",
-                            error=f"internal error while crawling: {type(exc).__name__}: {exc}")
+        return SourceResult(
+            source_id=source.id,
+            status="failed",
+            error=f"internal error while crawling: {type(exc).__name__}: {exc}",
+        )
 
 
 def canonical_known(urls: set[str]) -> set[str]:
@@ -160,8 +173,9 @@ async def _discover(crawl: _Crawl, start_url: str) -> None:
         page_url = _next_page(crawl, page, planned, number + 1, page_url)
 
 
-def _next_page(crawl: _Crawl, page: ListPage, planned: list[str] | None, index: int,
-               page_url: str) -> str | None:
+def _next_page(
+    crawl: _Crawl, page: ListPage, planned: list[str] | None, index: int, page_url: str
+) -> str | None:
     """Template pagination when the rules have one, else the page's `next` link (same hosts)."""
     if planned is not None:
         return planned[index] if index < len(planned) else None
@@ -259,8 +273,13 @@ def _usable_html(source: Source, fetched: FetchResult) -> str:
 
 def _record(crawl: _Crawl, fetched: FetchResult, kind: str) -> FetchRecord:
     record = FetchRecord(
-        source_id=crawl.source.id, url=fetched.url, kind=kind, fetched_at=crawl.now(),
-        status=fetched.status, bytes=len(fetched.content), elapsed_ms=fetched.elapsed_ms,
+        source_id=crawl.source.id,
+        url=fetched.url,
+        kind=kind,
+        fetched_at=crawl.now(),
+        status=fetched.status,
+        bytes=len(fetched.content),
+        elapsed_ms=fetched.elapsed_ms,
     )
     crawl.result.fetches.append(record)
     return record
@@ -288,6 +307,8 @@ def _partial_reason(crawl: _Crawl) -> str:
     parts = [failure.reason for failure in crawl.list_failures[:1]]
     if crawl.article_failures:
         total = len(crawl.queue)
-        parts.append(f"{len(crawl.article_failures)} of {total} articles failed, first: "
-                     f"{crawl.article_failures[0]}")
+        parts.append(
+            f"{len(crawl.article_failures)} of {total} articles failed, first: "
+            f"{crawl.article_failures[0]}"
+        )
     return "; ".join(parts)

@@ -41,7 +41,9 @@ _PATTERNS = (
     ),
     # June 04, 2018 / Jun 4, 2018 / Dec 08,2019 09:20
     re.compile(
-        r"\b" + _MONTH_NAME + r"\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*,\s*(?P<year>\d{4})(?!\d)"
+        r"\b"
+        + _MONTH_NAME
+        + r"\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*,\s*(?P<year>\d{4})(?!\d)"
         + _TIME,
         re.IGNORECASE,
     ),
@@ -114,14 +116,24 @@ def _from_match(match: re.Match[str]) -> datetime | None:
     parts = match.groupdict()
     month = MONTHS[parts["mon"].lower()[:3]] if parts.get("mon") else int(parts["month"])
     return _build(
-        int(parts["year"]), month, int(parts["day"]),
-        parts.get("hour"), parts.get("minute"), parts.get("second"), parts.get("tz"),
+        int(parts["year"]),
+        month,
+        int(parts["day"]),
+        parts.get("hour"),
+        parts.get("minute"),
+        parts.get("second"),
+        parts.get("tz"),
     )
 
 
 def _build(
-    year: int, month: int, day: int,
-    hour: str | None, minute: str | None, second: str | None, tz: str | None,
+    year: int,
+    month: int,
+    day: int,
+    hour: str | None,
+    minute: str | None,
+    second: str | None,
+    tz: str | None,
 ) -> datetime | None:
     """A tz-aware datetime, or None when the date is impossible or out of range."""
     if not MIN_YEAR <= year <= MAX_YEAR:

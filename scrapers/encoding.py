@@ -30,7 +30,7 @@ def decode_html(content: bytes, header_charset: str | None, forced: str | None =
         return content.decode(_codec_name(forced) or forced, errors="replace")
     for bom, codec in _BOMS:
         if content.startswith(bom):
-            return content[len(bom):].decode(codec, errors="replace")
+            return content[len(bom) :].decode(codec, errors="replace")
     for label in (_meta_charset(content), header_charset):
         text = _decode_declared(content, label)
         if text is not None:

@@ -172,7 +172,8 @@ def _visible_text(soup: BeautifulSoup) -> str:
     root = soup.body or soup
     hidden = {"script", "style", "noscript", "template"}
     strings = (
-        s for s in root.find_all(string=True)
+        s
+        for s in root.find_all(string=True)
         if s.parent.name not in hidden and not isinstance(s, Comment)
     )
     return _squash(" ".join(strings))
@@ -206,7 +207,11 @@ def _title(soup: BeautifulSoup, metas: Metas, rules: ArticleRules, methods: Meta
 
 
 def _date(
-    soup: BeautifulSoup, metas: Metas, rules: ArticleRules, methods: Metas, url: str,
+    soup: BeautifulSoup,
+    metas: Metas,
+    rules: ArticleRules,
+    methods: Metas,
+    url: str,
     listed: ListedLink | None,
 ) -> datetime | None:
     return _first(methods, "date", [
@@ -329,8 +334,9 @@ def _body(
             if len(text) >= MIN_BODY_CHARS:
                 methods["body"] = "selector"
                 return _Body(text, _attachments(element, url))
-        logger.info("body selector %r gave no body on %s; trying automatic extraction", rules.body,
-                    url)
+        logger.info(
+            "body selector %r gave no body on %s; trying automatic extraction", rules.body, url
+        )
     _drop_furniture(soup, furniture, max_chars=AUTO_FURNITURE_MAX_CHARS)
     _unwrap_layout_tables(soup)
     lines = _trafilatura_lines(soup, url)

@@ -82,10 +82,18 @@ class _HostGate:
 class PoliteClient:
     """Async context manager wrapping one httpx.AsyncClient shared by all sources of a run."""
 
-    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: float = 20.0, max_bytes: int = 5_000_000, retries: int = 2,
-                 backoff: float = 1.0, sleep: Sleep = asyncio.sleep,
-                 clock: Clock = time.monotonic, per_host_concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 20.0,
+        max_bytes: int = 5_000_000,
+        retries: int = 2,
+        backoff: float = 1.0,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        per_host_concurrency: int = 1,
+    ) -> None:
         if per_host_concurrency < 1 or max_bytes < 1 or retries < 0:
             raise ValueError("per_host_concurrency and max_bytes must be >= 1, retries >= 0")
         self._transport = transport
@@ -101,8 +109,11 @@ class PoliteClient:
 
     async def __aenter__(self) -> PoliteClient:
         self._client = httpx.AsyncClient(
-            transport=self._transport, timeout=httpx.Timeout(self._timeout),
-            follow_redirects=True, max_redirects=MAX_REDIRECTS, headers=DEFAULT_HEADERS,
+            transport=self._transport,
+            timeout=httpx.Timeout(self._timeout),
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            headers=DEFAULT_HEADERS,
             http2=False,
         )
         return self
@@ -112,8 +123,9 @@ class PoliteClient:
             await self._client.aclose()
             self._client = None
 
-    async def get(self, url: str, *, delay: float,
-                  headers: Mapping[str, str] | None = None) -> FetchResult:
+    async def get(
+        self, url: str, *, delay: float, headers: Mapping[str, str] | None = None
+    ) -> FetchResult:
         """GET `url` politely, retrying timeouts, connect errors, 429 and 5xx with backoff."""
         for attempt in range(self._retries + 1):
             result, retryable = await self._attempt(url, delay, headers)
@@ -137,8 +149,9 @@ class PoliteClient:
             return min(retry_after, RETRY_AFTER_CAP)
         return self._backoff * 2**attempt
 
-    async def _attempt(self, url: str, delay: float,
-                       headers: Mapping[str, str] | None) -> tuple[FetchResult, bool]:
+    async def _attempt(
+        self, url: str, delay: float, headers: Mapping[str, str] | None
+    ) -> tuple[FetchResult, bool]:
         """One request inside the host's gate; returns the result and whether to retry it."""
         if self._client is None:
             raise RuntimeError("use PoliteClient as 'async with PoliteClient() as client'")
@@ -152,16 +165,22 @@ class PoliteClient:
                 return self._failure(url, started, exc), False
         return result, result.status in RETRY_STATUSES
 
-    async def _stream(self, url: str, headers: Mapping[str, str] | None,
-                      started: float) -> FetchResult:
+    async def _stream(
+        self, url: str, headers: Mapping[str, str] | None, started: float
+    ) -> FetchResult:
         assert self._client is not None
         async with self._client.stream("GET", url, headers=headers) as response:
             content, too_large = await self._read_capped(response)
         error = f"response larger than {self._max_bytes} bytes" if too_large else None
         return FetchResult(
-            url=url, final_url=str(response.url), status=response.status_code,
-            headers=flatten_headers(response.headers), content=content,
-            elapsed_ms=self._elapsed_ms(started), error=error, too_large=too_large,
+            url=url,
+            final_url=str(response.url),
+            status=response.status_code,
+            headers=flatten_headers(response.headers),
+            content=content,
+            elapsed_ms=self._elapsed_ms(started),
+            error=error,
+            too_large=too_large,
         )
 
     async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
@@ -180,8 +199,15 @@ class PoliteClient:
 
     def _failure(self, url: str, started: float, exc: Exception) -> FetchResult:
         error = describe_network_error(exc, self._timeout)
-        return FetchResult(url=url, final_url=url, status=None, headers={}, content=b"",
-                           elapsed_ms=self._elapsed_ms(started), error=error)
+        return FetchResult(
+            url=url,
+            final_url=url,
+            status=None,
+            headers={},
+            content=b"",
+            elapsed_ms=self._elapsed_ms(started),
+            error=error,
+        )
 
     def _elapsed_ms(self, started: float) -> float:
         return max(0.0, (self._clock() - started) * 1000.0)

@@ -19,10 +19,22 @@ from scrapers.models import LANGUAGES, REGIONS, Source
 from scrapers.profiles import PROFILES, merge_rules
 from scrapers.selectors import validate_css
 
-SOURCE_KEYS = frozenset({
-    "id", "name", "region", "language", "start_urls", "cms", "delay_seconds", "max_pages",
-    "allowed_hosts", "encoding", "list", "article",
-})
+SOURCE_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "region",
+        "language",
+        "start_urls",
+        "cms",
+        "delay_seconds",
+        "max_pages",
+        "allowed_hosts",
+        "encoding",
+        "list",
+        "article",
+    }
+)
 REQUIRED_KEYS = ("id", "name", "region", "language", "start_urls")
 LIST_KEYS = frozenset({"links", "next", "url_pattern", "page_url", "datastore", "skip"})
 ARTICLE_KEYS = frozenset({"title", "date", "body", "source", "furniture"})
@@ -103,8 +115,9 @@ def _build_source(table: dict[str, Any], origin: str, index: int) -> Source:
     _check_keys(table, SOURCE_KEYS, "", where)
     for key in REQUIRED_KEYS:
         if key not in table:
-            raise where.error(key, "missing; every source needs id, name, region, language, "
-                                   "start_urls")
+            raise where.error(
+                key, "missing; every source needs id, name, region, language, start_urls"
+            )
     cms = _optional(table, "cms", str, where)
     list_table = _section(table, "list", LIST_KEYS, where, required=cms is None)
     article_table = _section(table, "article", ARTICLE_KEYS, where, required=False)
@@ -132,8 +145,9 @@ def _check_keys(table: dict[str, Any], allowed: frozenset[str], prefix: str, whe
         raise where.error(prefix + unknown[0], f"unknown key; known keys here: {known}")
 
 
-def _section(table: dict[str, Any], name: str, allowed: frozenset[str], where: _Where,
-             *, required: bool) -> dict[str, Any]:
+def _section(
+    table: dict[str, Any], name: str, allowed: frozenset[str], where: _Where, *, required: bool
+) -> dict[str, Any]:
     """Validate `[source.<name>]`: a table of known keys with well-typed, valid values."""
     if name not in table:
         if required:
@@ -160,8 +174,9 @@ def _section_value(section: dict[str, Any], key: str, path: str, where: _Where) 
     return _page_template(text, path, where)
 
 
-def _merge_profile(cms: str | None, list_table: dict[str, Any], article_table: dict[str, Any],
-                   where: _Where) -> tuple[Any, Any]:
+def _merge_profile(
+    cms: str | None, list_table: dict[str, Any], article_table: dict[str, Any], where: _Where
+) -> tuple[Any, Any]:
     if cms is not None and cms not in PROFILES:
         known = ", ".join(sorted(PROFILES))
         raise where.error("cms", f"unknown CMS profile '{cms}'; known profiles: {known}")
@@ -227,8 +242,9 @@ def _page_template(template: str, path: str, where: _Where) -> str:
 def _source_id(table: dict[str, Any], where: _Where) -> str:
     value = _expect(table["id"], str, "id", where)
     if not ID_PATTERN.match(value):
-        raise where.error("id", "use a slug of lower-case letters, digits, '-' or '_' "
-                                "(at most 64 characters)")
+        raise where.error(
+            "id", "use a slug of lower-case letters, digits, '-' or '_' (at most 64 characters)"
+        )
     return value
 
 
@@ -250,8 +266,14 @@ def _start_urls(table: dict[str, Any], where: _Where) -> tuple[str, ...]:
     return tuple(urls)
 
 
-def _number(table: dict[str, Any], key: str, default: float, where: _Where,
-            check: Callable[[float], bool], need: str) -> float:
+def _number(
+    table: dict[str, Any],
+    key: str,
+    default: float,
+    where: _Where,
+    check: Callable[[float], bool],
+    need: str,
+) -> float:
     if key not in table:
         return default
     value = table[key]
@@ -261,13 +283,15 @@ def _number(table: dict[str, Any], key: str, default: float, where: _Where,
 
 
 def _delay(table: dict[str, Any], where: _Where) -> float:
-    return float(_number(table, "delay_seconds", 2.0, where, lambda v: v >= 0,
-                         "a number of seconds >= 0"))
+    return float(
+        _number(table, "delay_seconds", 2.0, where, lambda v: v >= 0, "a number of seconds >= 0")
+    )
 
 
 def _max_pages(table: dict[str, Any], where: _Where) -> int:
-    value = _number(table, "max_pages", 3, where, lambda v: isinstance(v, int) and v >= 1,
-                    "a whole number >= 1")
+    value = _number(
+        table, "max_pages", 3, where, lambda v: isinstance(v, int) and v >= 1, "a whole number >= 1"
+    )
     return int(value)
 
 
@@ -277,8 +301,10 @@ def _allowed_hosts(table: dict[str, Any], where: _Where) -> tuple[str, ...]:
     hosts = [host.lower() for host in _string_list(table["allowed_hosts"], "allowed_hosts", where)]
     for host in hosts:
         if not HOST_PATTERN.match(host):
-            raise where.error("allowed_hosts", f"{host!r} is not a bare host name "
-                                               "(write 'www.example.gov.cn', no scheme or path)")
+            raise where.error(
+                "allowed_hosts",
+                f"{host!r} is not a bare host name (write 'www.example.gov.cn', no scheme or path)",
+            )
     return tuple(hosts)
 
 
@@ -289,6 +315,7 @@ def _encoding(table: dict[str, Any], where: _Where) -> str | None:
     try:
         codecs.lookup(name)
     except LookupError:
-        raise where.error("encoding", f"unknown character encoding {name!r} "
-                                      "(try 'utf-8' or 'gb18030')") from None
+        raise where.error(
+            "encoding", f"unknown character encoding {name!r} (try 'utf-8' or 'gb18030')"
+        ) from None
     return name

@@ -134,20 +134,30 @@ def select_source_problems(con: duckdb.DuckDBPyConnection, run_id: str) -> list[
 
 
 def build_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> Digest:
-    """Gather everything the digest shows for one run."""
-    mode, started_at, new, changed = con.execute(
-        "SELECT mode, started_at, coalesce(releases_new, 0), coalesce(releases_changed, 0) "
-        "FROM runs WHERE run_id = ?",
+    """Gather everything the digest shows for one run (counts come from its sources' loads)."""
+    row = con.execute(
+        """
+        SELECT r.mode, r.started_at,
+               coalesce(sum(s.releases_new), 0), coalesce(sum(s.releases_changed), 0)
+        FROM runs r LEFT JOIN source_runs s USING (run_id)
+        WHERE r.run_id = ?
+        GROUP BY r.mode, r.started_at
+        """,
         [run_id],
     ).fetchone()
+    if row is None:
+        raise ValueError(
+            f'run {run_id!r} is not in the warehouse; see `yrdwatch sql "SELECT * FROM runs"`'
+        )
+    mode, started_at, new, changed = row
     return Digest(
         run_id=run_id,
         mode=mode,
         run_date=started_at.date(),
         items=select_new_followups(con, run_id),
         problems=select_source_problems(con, run_id),
-        releases_new=new,
-        releases_changed=changed,
+        releases_new=int(new),
+        releases_changed=int(changed),
     )
 
 
@@ -182,26 +192,42 @@ def _header_lines(digest: Digest) -> list[str]:
 
 
 def _field_section(fld: str, items: list[DigestItem]) -> list[str]:
+    """Each release once per field, under its best-scoring commitment, naming the others."""
     if not items:
         return []
     lines = [f"## {FIELD_TITLES[fld]} (`{fld}`)", ""]
-    by_commitment: dict[str, list[DigestItem]] = {}
-    for item in items:
-        by_commitment.setdefault(item.commitment_id, []).append(item)
-    for cid, group in by_commitment.items():
-        lines += [f"### {md_text(group[0].commitment_title)} (`{cid}`)", ""]
-        lines += [_item_line(item) for item in group]
+    for cid, group in _group_by_best_commitment(items).items():
+        lines += [f"### {md_text(group[0][0].commitment_title)} (`{cid}`)", ""]
+        lines += [_item_line(best, also) for best, also in group]
         lines.append("")
     return lines
 
 
-def _item_line(item: DigestItem) -> str:
+def _group_by_best_commitment(
+    items: list[DigestItem],
+) -> dict[str, list[tuple[DigestItem, list[str]]]]:
+    by_url: dict[str, list[DigestItem]] = {}
+    for item in items:
+        by_url.setdefault(item.url, []).append(item)
+    groups: dict[str, list[tuple[DigestItem, list[str]]]] = {}
+    for links in by_url.values():
+        best = max(links, key=lambda i: (i.score, i.commitment_id))
+        also = sorted(i.commitment_id for i in links if i is not best)
+        groups.setdefault(best.commitment_id, []).append((best, also))
+    return dict(sorted(groups.items()))
+
+
+def _item_line(item: DigestItem, also: list[str] | None = None) -> str:
     when = item.published_on.isoformat() if item.published_on else "date unknown"
     url = safe_url(item.url)
     title = md_text(item.title)
     head = f"[{title}]({url})" if url else title
     terms = ", ".join(md_text(t, 40) for t in item.terms) or "—"
-    line = f"- {head} — {md_text(item.source_id, 60)}, {when}; score {item.score:.2f}; terms: {terms}"
+    line = (
+        f"- {head} — {md_text(item.source_id, 60)}, {when}; score {item.score:.2f}; terms: {terms}"
+    )
+    if also:
+        line += "; also: " + ", ".join(f"`{cid}`" for cid in also)
     for sentence in item.sentences:
         line += f"\n  > {md_text(sentence, MAX_SENTENCE)}"
     return line

@@ -146,7 +146,19 @@ def _parse_line(path: Path, number: int, line: str) -> Item:
     return _item(where, row)
 
 
+def _from_demo_format(row: dict) -> dict:
+    """Accept the demo archive's article lines (paragraphs + kind) as labelled items too."""
+    if "body" not in row and isinstance(row.get("paragraphs"), list):
+        row = {**row, "body": "\n\n".join(str(p) for p in row["paragraphs"])}
+    if "followup" not in row and isinstance(row.get("kind"), str):
+        row = {**row, "followup": row["kind"] == "followup"}
+    if "language" not in row and isinstance(row.get("id"), str):
+        row = {**row, "language": row["id"].split("-", 1)[0]}
+    return row
+
+
 def _item(where: str, row: dict) -> Item:
+    row = _from_demo_format(row)
     for key in ("id", "language", "title", "body"):
         if not isinstance(row.get(key), str):
             raise EvalInputError(f"{where}: field {key!r} must be a string")

@@ -30,25 +30,52 @@ MAX_TITLE_CHARS = 1_000
 MAX_BODY_CHARS = 500_000
 MAX_SHORT_CHARS = 2_000  # urls, content source, error messages
 FETCHED_ARTICLE_OUTCOMES = ("ok", "not_modified")
-FAILED_ARTICLE_OUTCOMES = ("http_error", "network_error", "blocked", "extraction_failed",
-                           "bad_date", "too_large")
+FAILED_ARTICLE_OUTCOMES = (
+    "http_error",
+    "network_error",
+    "blocked",
+    "extraction_failed",
+    "bad_date",
+    "too_large",
+)
 RUN_MODES = ("live", "demo", "replay")
 RUN_STATUSES = ("running", "completed", "failed")
 
 FETCH_COLUMNS = {
-    "run_id": "VARCHAR", "source_id": "VARCHAR", "url": "VARCHAR", "kind": "VARCHAR",
-    "status": "INTEGER", "bytes": "BIGINT", "elapsed_ms": "DOUBLE", "outcome": "VARCHAR",
-    "error": "VARCHAR", "fetched_at": "TIMESTAMPTZ",
+    "run_id": "VARCHAR",
+    "source_id": "VARCHAR",
+    "url": "VARCHAR",
+    "kind": "VARCHAR",
+    "status": "INTEGER",
+    "bytes": "BIGINT",
+    "elapsed_ms": "DOUBLE",
+    "outcome": "VARCHAR",
+    "error": "VARCHAR",
+    "fetched_at": "TIMESTAMPTZ",
 }
 BATCH_COLUMNS = {
-    "url": "VARCHAR", "source_id": "VARCHAR", "language": "VARCHAR", "title": "VARCHAR",
-    "body": "VARCHAR", "published_at": "TIMESTAMPTZ", "published_on": "DATE",
-    "content_source": "VARCHAR", "content_hash": "VARCHAR", "methods": "JSON",
-    "attachments": "VARCHAR[]", "raw_sha256": "VARCHAR", "fetched_at": "TIMESTAMPTZ",
+    "url": "VARCHAR",
+    "source_id": "VARCHAR",
+    "language": "VARCHAR",
+    "title": "VARCHAR",
+    "body": "VARCHAR",
+    "published_at": "TIMESTAMPTZ",
+    "published_on": "DATE",
+    "content_source": "VARCHAR",
+    "content_hash": "VARCHAR",
+    "methods": "JSON",
+    "attachments": "VARCHAR[]",
+    "raw_sha256": "VARCHAR",
+    "fetched_at": "TIMESTAMPTZ",
 }
 SOURCE_COLUMNS = {
-    "source_id": "VARCHAR", "name": "VARCHAR", "region": "VARCHAR", "language": "VARCHAR",
-    "cms": "VARCHAR", "start_urls": "VARCHAR[]", "updated_at": "TIMESTAMPTZ",
+    "source_id": "VARCHAR",
+    "name": "VARCHAR",
+    "region": "VARCHAR",
+    "language": "VARCHAR",
+    "cms": "VARCHAR",
+    "start_urls": "VARCHAR[]",
+    "updated_at": "TIMESTAMPTZ",
 }
 
 
@@ -100,8 +127,12 @@ def _json_ready(value: object) -> object:
     return value
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str],
-                 rows: Sequence[Sequence[object]]) -> None:
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: dict[str, str],
+    rows: Sequence[Sequence[object]],
+) -> None:
     """Insert many rows in one statement (table and column names are ours, never scraped)."""
     if not rows:
         return
@@ -116,19 +147,24 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> Non
     """Store the registry as configured now, so health views can name every source."""
     latest = {source.id: source for source in sources}
     now = datetime.now(UTC)
-    rows = [(s.id, s.name, s.region, s.language, s.cms, list(s.start_urls), now)
-            for s in latest.values()]
+    rows = [
+        (s.id, s.name, s.region, s.language, s.cms, list(s.start_urls), now)
+        for s in latest.values()
+    ]
     if not rows:
         return
     updates = ", ".join(f"{name} = excluded.{name}" for name in list(SOURCE_COLUMNS)[1:])
-    sql = (f"INSERT INTO sources ({', '.join(SOURCE_COLUMNS)}) {BATCH_SELECT} "
-           f"ON CONFLICT (source_id) DO UPDATE SET {updates}")
+    sql = (
+        f"INSERT INTO sources ({', '.join(SOURCE_COLUMNS)}) {BATCH_SELECT} "
+        f"ON CONFLICT (source_id) DO UPDATE SET {updates}"
+    )
     with transaction(con):
         con.execute(sql, _batch_params(SOURCE_COLUMNS, rows))
 
 
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, started_at: datetime,
-              sources_total: int) -> None:
+def start_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, mode: str, started_at: datetime, sources_total: int
+) -> None:
     """Record a run as running; starting the same run id again (a resumed run) keeps its start."""
     if mode not in RUN_MODES:
         raise ValueError(f"run mode {mode!r} is not one of {', '.join(RUN_MODES)}")
@@ -141,17 +177,34 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, started_at
     )
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str,
-               finished_at: datetime, sources_failed: int, releases_new: int,
-               releases_changed: int, links_new: int, digest_path: str | None) -> None:
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    status: str,
+    finished_at: datetime,
+    sources_failed: int,
+    releases_new: int,
+    releases_changed: int,
+    links_new: int,
+    digest_path: str | None,
+) -> None:
     """Close a run with its totals; the run must have been started."""
     if status not in RUN_STATUSES:
         raise ValueError(f"run status {status!r} is not one of {', '.join(RUN_STATUSES)}")
     updated = con.execute(
         "UPDATE runs SET status = ?, finished_at = ?, sources_failed = ?, releases_new = ?, "
         "releases_changed = ?, links_new = ?, digest_path = ? WHERE run_id = ? RETURNING run_id",
-        [status, _aware(finished_at), sources_failed, releases_new, releases_changed, links_new,
-         digest_path, run_id],
+        [
+            status,
+            _aware(finished_at),
+            sources_failed,
+            releases_new,
+            releases_changed,
+            links_new,
+            digest_path,
+            run_id,
+        ],
     ).fetchall()
     if not updated:
         raise ValueError(f"run {run_id!r} was never started; call start_run first")
@@ -160,16 +213,22 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str,
 # --- one source's result ------------------------------------------------------------------
 
 
-def load_source_result(con: duckdb.DuckDBPyConnection, run_id: str,
-                       result: SourceResult) -> LoadCounts:
+def load_source_result(
+    con: duckdb.DuckDBPyConnection, run_id: str, result: SourceResult
+) -> LoadCounts:
     """Store a source's fetch log, run row and releases in one transaction."""
     releases = _latest_per_url(result.releases)
     with transaction(con):
         _replace_fetch_log(con, run_id, result.source_id, result.fetches)
         counts = _load_releases(con, run_id, releases)
         _upsert_source_run(con, run_id, result)
-    log.info("source %s: %d new, %d changed, %d unchanged releases", result.source_id,
-             counts.new, counts.changed, counts.unchanged)
+    log.info(
+        "source %s: %d new, %d changed, %d unchanged releases",
+        result.source_id,
+        counts.new,
+        counts.changed,
+        counts.unchanged,
+    )
     return counts
 
 
@@ -184,27 +243,45 @@ def _latest_per_url(releases: Iterable[Release]) -> list[Release]:
     return list(latest.values())
 
 
-def _replace_fetch_log(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str,
-                       fetches: Sequence[FetchRecord]) -> None:
+def _replace_fetch_log(
+    con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, fetches: Sequence[FetchRecord]
+) -> None:
     """A reload of the same run replaces that source's log instead of doubling it."""
     con.execute("DELETE FROM fetch_log WHERE run_id = ? AND source_id = ?", [run_id, source_id])
     _insert_rows(con, "fetch_log", FETCH_COLUMNS, [_fetch_row(run_id, f) for f in fetches])
 
 
 def _fetch_row(run_id: str, fetch: FetchRecord) -> tuple:
-    return (run_id, fetch.source_id, _cap(fetch.url, MAX_SHORT_CHARS), fetch.kind, fetch.status,
-            fetch.bytes, fetch.elapsed_ms, fetch.outcome, _cap(fetch.error, MAX_SHORT_CHARS),
-            _aware(fetch.fetched_at))
+    return (
+        run_id,
+        fetch.source_id,
+        _cap(fetch.url, MAX_SHORT_CHARS),
+        fetch.kind,
+        fetch.status,
+        fetch.bytes,
+        fetch.elapsed_ms,
+        fetch.outcome,
+        _cap(fetch.error, MAX_SHORT_CHARS),
+        _aware(fetch.fetched_at),
+    )
 
 
 def _release_row(release: Release) -> tuple:
-    return (release.url.strip(), release.source_id, release.language,
-            _cap(release.title, MAX_TITLE_CHARS), _cap(release.body, MAX_BODY_CHARS),
-            _aware(release.published_at), _shanghai_date(release.published_at),
-            _cap(release.content_source, MAX_SHORT_CHARS), release.content_hash,
-            dict(release.methods),
-            [_cap(url, MAX_SHORT_CHARS) for url in release.attachments],
-            release.raw_sha256, _aware(release.fetched_at))
+    return (
+        release.url.strip(),
+        release.source_id,
+        release.language,
+        _cap(release.title, MAX_TITLE_CHARS),
+        _cap(release.body, MAX_BODY_CHARS),
+        _aware(release.published_at),
+        _shanghai_date(release.published_at),
+        _cap(release.content_source, MAX_SHORT_CHARS),
+        release.content_hash,
+        dict(release.methods),
+        [_cap(url, MAX_SHORT_CHARS) for url in release.attachments],
+        release.raw_sha256,
+        _aware(release.fetched_at),
+    )
 
 
 CLASSIFY_BATCH = """
@@ -252,8 +329,9 @@ WHERE c.url = b.url AND b.change = 'unchanged'
 """
 
 
-def _load_releases(con: duckdb.DuckDBPyConnection, run_id: str,
-                   releases: Sequence[Release]) -> LoadCounts:
+def _load_releases(
+    con: duckdb.DuckDBPyConnection, run_id: str, releases: Sequence[Release]
+) -> LoadCounts:
     """Classify the batch against what is stored, then apply each kind of change in bulk."""
     if not releases:
         return LoadCounts()
@@ -295,17 +373,26 @@ ON CONFLICT (run_id, source_id) DO UPDATE SET
 """
 
 
-def _upsert_source_run(con: duckdb.DuckDBPyConnection, run_id: str,
-                       result: SourceResult) -> None:
+def _upsert_source_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SourceResult) -> None:
     """New/changed counts come from the versions this run wrote, so a reload keeps them."""
     outcomes = [fetch.outcome for fetch in result.fetches if fetch.kind == "article"]
     fetched = sum(outcome in FETCHED_ARTICLE_OUTCOMES for outcome in outcomes)
     failed = sum(outcome in FAILED_ARTICLE_OUTCOMES for outcome in outcomes)
-    con.execute(UPSERT_SOURCE_RUN, [
-        run_id, result.source_id, result.status, _cap(result.error, MAX_SHORT_CHARS),
-        result.pages_crawled, result.links_found, fetched, failed,
-        run_id, result.source_id,
-    ])
+    con.execute(
+        UPSERT_SOURCE_RUN,
+        [
+            run_id,
+            result.source_id,
+            result.status,
+            _cap(result.error, MAX_SHORT_CHARS),
+            result.pages_crawled,
+            result.links_found,
+            fetched,
+            failed,
+            run_id,
+            result.source_id,
+        ],
+    )
 
 
 def known_urls(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:

@@ -150,8 +150,9 @@ def _cell(value: object) -> str:
 
 def _as_table(columns: list[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[_cell(value) for value in row] for row in rows]
-    widths = [max([_width(name), *(_width(row[i]) for row in cells)])
-              for i, name in enumerate(columns)]
+    widths = [
+        max([_width(name), *(_width(row[i]) for row in cells)]) for i, name in enumerate(columns)
+    ]
     lines = [_aligned(columns, widths), _aligned(["-" * width for width in widths], widths)]
     lines += [_aligned(row, widths) for row in cells]
     lines.append(f"({len(cells)} row{'' if len(cells) == 1 else 's'})")

@@ -41,12 +41,25 @@ ARTICLE_FILES = ("articles_en.jsonl", "articles_zh.jsonl")
 PER_PAGE = 8
 KINDS = ("followup", "unrelated", "near_miss")
 FIELDS = (
-    "transport", "energy", "innovation", "information",
-    "environment", "public_service", "market", "mechanism",
+    "transport",
+    "energy",
+    "innovation",
+    "information",
+    "environment",
+    "public_service",
+    "market",
+    "mechanism",
 )
 REQUIRED_KEYS = (
-    "id", "source_id", "title", "published", "content_source",
-    "paragraphs", "kind", "fields", "note",
+    "id",
+    "source_id",
+    "title",
+    "published",
+    "content_source",
+    "paragraphs",
+    "kind",
+    "fields",
+    "note",
 )
 PUBLISHED_FORMAT = "%Y-%m-%d %H:%M"
 MAX_TEXT = 20_000  # characters per title or paragraph; the data is ours, but keep it sane
@@ -96,20 +109,69 @@ class Site:
 SITES: dict[str, Site] = {
     s.source_id: s
     for s in (
-        Site("sh-zh-news", "www.shanghai.gov.cn", "/nw4411/index.html", "shanghai", "zh",
-             "上海市人民政府", "要闻"),
-        Site("sh-en-whatsnew", "english.shanghai.gov.cn", "/en-Latest-WhatsNew/index.html",
-             "shanghai", "en", "Shanghai Municipal People's Government", "What's New"),
-        Site("govcn-yaowen", "www.gov.cn", "/yaowen/liebiao/home.htm", "govcn", "zh",
-             "中国政府网", "要闻"),
-        Site("js-zh-news", "www.jiangsu.gov.cn", "/col/col60096/index.html", "hanweb", "zh",
-             "江苏省人民政府", "要闻关注"),
-        Site("zj-en-latest", "www.ezhejiang.gov.cn", "/latest/index.html", "chinadaily", "en",
-             "ezhejiang.gov.cn", "Latest"),
-        Site("shio-en-press", "en.shio.gov.cn", "/TrueCMS/shxwbgs/newss/index.html", "truecms",
-             "en", "Information Office of Shanghai Municipality", "Press Releases"),
-        Site("ah-zh-news", "www.ah.gov.cn", "/zwyw/jryw/index.html", "challenge", "zh",
-             "安徽省人民政府", "今日要闻"),
+        Site(
+            "sh-zh-news",
+            "www.shanghai.gov.cn",
+            "/nw4411/index.html",
+            "shanghai",
+            "zh",
+            "上海市人民政府",
+            "要闻",
+        ),
+        Site(
+            "sh-en-whatsnew",
+            "english.shanghai.gov.cn",
+            "/en-Latest-WhatsNew/index.html",
+            "shanghai",
+            "en",
+            "Shanghai Municipal People's Government",
+            "What's New",
+        ),
+        Site(
+            "govcn-yaowen",
+            "www.gov.cn",
+            "/yaowen/liebiao/home.htm",
+            "govcn",
+            "zh",
+            "中国政府网",
+            "要闻",
+        ),
+        Site(
+            "js-zh-news",
+            "www.jiangsu.gov.cn",
+            "/col/col60096/index.html",
+            "hanweb",
+            "zh",
+            "江苏省人民政府",
+            "要闻关注",
+        ),
+        Site(
+            "zj-en-latest",
+            "www.ezhejiang.gov.cn",
+            "/latest/index.html",
+            "chinadaily",
+            "en",
+            "ezhejiang.gov.cn",
+            "Latest",
+        ),
+        Site(
+            "shio-en-press",
+            "en.shio.gov.cn",
+            "/TrueCMS/shxwbgs/newss/index.html",
+            "truecms",
+            "en",
+            "Information Office of Shanghai Municipality",
+            "Press Releases",
+        ),
+        Site(
+            "ah-zh-news",
+            "www.ah.gov.cn",
+            "/zwyw/jryw/index.html",
+            "challenge",
+            "zh",
+            "安徽省人民政府",
+            "今日要闻",
+        ),
     )
 }
 
@@ -129,8 +191,12 @@ def load_articles(path: Path) -> list[Article]:
 
 def load_all_articles(folder: Path = DEMO_DIR) -> list[Article]:
     """All articles of the demo folder (English and, once written, Chinese); ids unique."""
-    articles = [a for name in ARTICLE_FILES if (folder / name).exists()
-                for a in load_articles(folder / name)]
+    articles = [
+        a
+        for name in ARTICLE_FILES
+        if (folder / name).exists()
+        for a in load_articles(folder / name)
+    ]
     seen: set[str] = set()
     for article in articles:
         if article.id in seen:
@@ -268,7 +334,7 @@ def day_number(when: datetime) -> int:
 
 
 def long_date(when: datetime) -> str:
-    """"July 31, 2024" as on English bylines."""
+    """ "July 31, 2024" as on English bylines."""
     return f"{when:%B} {when.day}, {when.year}"
 
 
@@ -332,8 +398,11 @@ def place_entries(site: Site, articles: Sequence[Article]) -> list[Entry]:
 
 def _path_for(site: Site, article: Article) -> str:
     shapes: dict[str, Callable[[Site, Article], str]] = {
-        "shanghai": shanghai_path, "govcn": govcn_path, "hanweb": hanweb_path,
-        "chinadaily": chinadaily_path, "truecms": truecms_path,
+        "shanghai": shanghai_path,
+        "govcn": govcn_path,
+        "hanweb": hanweb_path,
+        "chinadaily": chinadaily_path,
+        "truecms": truecms_path,
     }
     return shapes.get(site.profile, shanghai_path)(site, article)
 
@@ -397,8 +466,11 @@ def article_entries(entries: Sequence[Entry]) -> list[Entry]:
 
 
 def render_articles(
-    site: Site, entries: Sequence[Entry], archive: Archive,
-    article_page: Callable[[PageContext], str], **override: object,
+    site: Site,
+    entries: Sequence[Entry],
+    archive: Archive,
+    article_page: Callable[[PageContext], str],
+    **override: object,
 ) -> None:
     """Render every article page of a site with its related-news neighbours."""
     pages = article_entries(entries)
@@ -411,15 +483,36 @@ def render_articles(
 
 
 SH_LABELS = {
-    "zh": {"home": "首页", "crumb": "当前位置：", "size": "字号：<a>大</a> <a>中</a> <a>小</a>",
-           "print": "打印本页", "close": "关闭窗口", "share": "分享到：<a>微信</a> <a>微博</a>",
-           "qr": "扫一扫在手机打开当前页", "related": "相关新闻", "more": "相关稿件",
-           "next": "下一页", "first": "首页", "last": "尾页", "source": "来源："},
-    "en": {"home": "Home", "crumb": "", "size": "Font size: <a>L</a> <a>M</a> <a>S</a>",
-           "print": "Print", "close": "Close", "share": "Share to: <a>WeChat</a> <a>Weibo</a>",
-           "qr": "Scan the QR code to open this page on your phone", "related": "Related News",
-           "more": "Related Stories", "next": "Next", "first": "First", "last": "Last",
-           "source": "Source: "},
+    "zh": {
+        "home": "首页",
+        "crumb": "当前位置：",
+        "size": "字号：<a>大</a> <a>中</a> <a>小</a>",
+        "print": "打印本页",
+        "close": "关闭窗口",
+        "share": "分享到：<a>微信</a> <a>微博</a>",
+        "qr": "扫一扫在手机打开当前页",
+        "related": "相关新闻",
+        "more": "相关稿件",
+        "next": "下一页",
+        "first": "首页",
+        "last": "尾页",
+        "source": "来源：",
+    },
+    "en": {
+        "home": "Home",
+        "crumb": "",
+        "size": "Font size: <a>L</a> <a>M</a> <a>S</a>",
+        "print": "Print",
+        "close": "Close",
+        "share": "Share to: <a>WeChat</a> <a>Weibo</a>",
+        "qr": "Scan the QR code to open this page on your phone",
+        "related": "Related News",
+        "more": "Related Stories",
+        "next": "Next",
+        "first": "First",
+        "last": "Last",
+        "source": "Source: ",
+    },
 }
 
 
@@ -436,10 +529,14 @@ def shanghai_header(site: Site) -> str:
 def shanghai_crumb(site: Site) -> str:
     labels = SH_LABELS[site.language]
     if site.language == "en":
-        return (f'<div class="crumb"><a href="/">Home</a>&gt; <a href="{site.list_path}">Latest</a>'
-                f'&gt; {escape(site.column)}</div>')
-    return (f'<div class="crumb">{labels["crumb"]}<a href="/">首页</a> &gt; '
-            f'<a href="{site.list_path}">{escape(site.column)}</a></div>')
+        return (
+            f'<div class="crumb"><a href="/">Home</a>&gt; <a href="{site.list_path}">Latest</a>'
+            f"&gt; {escape(site.column)}</div>"
+        )
+    return (
+        f'<div class="crumb">{labels["crumb"]}<a href="/">首页</a> &gt; '
+        f'<a href="{site.list_path}">{escape(site.column)}</a></div>'
+    )
 
 
 def shanghai_footer(site: Site) -> str:
@@ -457,16 +554,23 @@ def shanghai_footer(site: Site) -> str:
 
 
 def shanghai_meta(site: Site, extra: Iterable[tuple[str, str]] = ()) -> str:
-    base = [("SiteName", site.site_name), ("SiteDomain", site.host), ("SiteIDCode", "3100000010"),
-            ("ColumnName", site.column), ("ColumnType", site.column)]
+    base = [
+        ("SiteName", site.site_name),
+        ("SiteDomain", site.host),
+        ("SiteIDCode", "3100000010"),
+        ("ColumnName", site.column),
+        ("ColumnType", site.column),
+    ]
     return meta_tags([*base, *extra])
 
 
 def shanghai_list_pages(site: Site, entries: Sequence[Entry]) -> list[tuple[str, str]]:
     """index.html, index_2.html, ... with the tadaty-list ul."""
     pages = chunks(entries)
-    names = [site.folder + ("index.html" if n == 1 else f"index_{n}.html")
-             for n in range(1, len(pages) + 1)]
+    names = [
+        site.folder + ("index.html" if n == 1 else f"index_{n}.html")
+        for n in range(1, len(pages) + 1)
+    ]
     return [(names[i], shanghai_list_page(site, items, names, i)) for i, items in enumerate(pages)]
 
 
@@ -476,11 +580,16 @@ def shanghai_list_page(site: Site, items: Sequence[Entry], names: list[str], ind
         f'<span class="time">{e.published:%Y-%m-%d}</span></li>'
         for e in items
     )
-    body = "\n".join((
-        shanghai_header(site), shanghai_crumb(site),
-        f'<div class="main-list"><ul class="tadaty-list uli14 nowrapli list-date">\n{rows}\n</ul>',
-        shanghai_pager(site, names, index) + "</div>", shanghai_footer(site),
-    ))
+    body = "\n".join(
+        (
+            shanghai_header(site),
+            shanghai_crumb(site),
+            '<div class="main-list"><ul class="tadaty-list uli14 nowrapli list-date">'
+            f"\n{rows}\n</ul>",
+            shanghai_pager(site, names, index) + "</div>",
+            shanghai_footer(site),
+        )
+    )
     title = f"{site.column}_{site.site_name}"
     return page(f"<title>{escape(title)}</title>\n{shanghai_meta(site)}", body, lang=site.language)
 
@@ -503,23 +612,36 @@ def shanghai_pubdate(context: PageContext) -> str:
 
 def shanghai_article(context: PageContext) -> str:
     site, article = context.site, context.article
-    head = "\n".join((
-        f"<title>{escape(article.title)}</title>",
-        shanghai_meta(site, [
-            ("ArticleTitle", article.title), ("PubDate", shanghai_pubdate(context)),
-            ("ContentSource", article.content_source), ("Keywords", ""),
-        ]),
-    ))
-    body = "\n".join((
-        shanghai_header(site), shanghai_crumb(site),
-        '<div class="Article">',
-        f'<div id="ivs_title" class="Article_title">{escape(article.title)}</div>',
-        shanghai_byline(site, article),
-        '<div id="ivs_content" class="trout-region-content">',
-        shanghai_body(site, article), "</div>",
-        shanghai_tools(site), "</div>", shanghai_related(site, context.related),
-        shanghai_footer(site),
-    ))
+    head = "\n".join(
+        (
+            f"<title>{escape(article.title)}</title>",
+            shanghai_meta(
+                site,
+                [
+                    ("ArticleTitle", article.title),
+                    ("PubDate", shanghai_pubdate(context)),
+                    ("ContentSource", article.content_source),
+                    ("Keywords", ""),
+                ],
+            ),
+        )
+    )
+    body = "\n".join(
+        (
+            shanghai_header(site),
+            shanghai_crumb(site),
+            '<div class="Article">',
+            f'<div id="ivs_title" class="Article_title">{escape(article.title)}</div>',
+            shanghai_byline(site, article),
+            '<div id="ivs_content" class="trout-region-content">',
+            shanghai_body(site, article),
+            "</div>",
+            shanghai_tools(site),
+            "</div>",
+            shanghai_related(site, context.related),
+            shanghai_footer(site),
+        )
+    )
     return page(head, body, lang=site.language)
 
 
@@ -529,16 +651,20 @@ def shanghai_byline(site: Site, article: Article) -> str:
         line = f"{escape(article.content_source)}| {long_date(article.published)}"
     else:
         line = f"{clock(article.published)}　{labels['source']}{escape(article.content_source)}"
-    return (f'<div class="Article-time"><span>{line}</span> '
-            f'<span class="fontsize">{labels["size"]}</span></div>')
+    return (
+        f'<div class="Article-time"><span>{line}</span> '
+        f'<span class="fontsize">{labels["size"]}</span></div>'
+    )
 
 
 def shanghai_body(site: Site, article: Article) -> str:
     text = paragraphs_html(article.paragraphs, site.language)
     if article.id == PDF_ARTICLE_ID:
         href = attachment_path(article)
-        text += (f'\n<p>Attachment: <a href="{href}" target="_blank">'
-                 f"{escape(article.title)} (full text).pdf</a></p>")
+        text += (
+            f'\n<p>Attachment: <a href="{href}" target="_blank">'
+            f"{escape(article.title)} (full text).pdf</a></p>"
+        )
     return text
 
 
@@ -555,8 +681,10 @@ def shanghai_related(site: Site, related: Sequence[Entry]) -> str:
     labels = SH_LABELS[site.language]
     box = link_list(related, lambda e: e.path)
     more = link_list(related[:1], lambda e: e.path)
-    return (f'<div class="newsbox"><h3>{labels["related"]}</h3>\n{box}</div>\n'
-            f'<div id="xggj"><h3>{labels["more"]}</h3>\n{more}</div>')
+    return (
+        f'<div class="newsbox"><h3>{labels["related"]}</h3>\n{box}</div>\n'
+        f'<div id="xggj"><h3>{labels["more"]}</h3>\n{more}</div>'
+    )
 
 
 def render_shanghai(site: Site, entries: Sequence[Entry], archive: Archive) -> None:
@@ -594,28 +722,39 @@ def govcn_list_pages(site: Site, entries: Sequence[Entry]) -> list[tuple[str, st
     """home.htm, home_1.htm, ... with li.line separators every five items."""
     pages = chunks(entries)
     names = [site.folder + ("home.htm" if n == 0 else f"home_{n}.htm") for n in range(len(pages))]
-    return [(names[i], govcn_list_page(site, items, names, i * PER_PAGE))
-            for i, items in enumerate(pages)]
+    return [
+        (names[i], govcn_list_page(site, items, names, i * PER_PAGE))
+        for i, items in enumerate(pages)
+    ]
 
 
 def govcn_list_page(site: Site, items: Sequence[Entry], names: list[str], offset: int) -> str:
     rows: list[str] = []
     for number, entry in enumerate(items):
         href = govcn_href(site, entry, offset + number)
-        rows.append(f'<li><h4><a href="{escape(href)}" target="_blank">{escape(entry.title)}</a>'
-                    f'<span class="date">{entry.published:%Y-%m-%d}</span></h4></li>')
+        rows.append(
+            f'<li><h4><a href="{escape(href)}" target="_blank">{escape(entry.title)}</a>'
+            f'<span class="date">{entry.published:%Y-%m-%d}</span></h4></li>'
+        )
         if number % 5 == 4:
             rows.append('<li class="line"></li>')
     pager = " ".join(f'<a href="{n.rsplit("/", 1)[1]}">{i + 1}</a>' for i, n in enumerate(names))
-    body = "\n".join((
-        GOVCN_HEADER,
-        '<div class="BreadcrumbNav">当前位置：<a href="/">首页</a> &gt; 要闻</div>',
-        '<div class="news_box"><div class="list list_1 list_2"><ul>\n' + "\n".join(rows)
-        + "\n</ul></div></div>",
-        f'<div class="pages">{pager}</div>', GOVCN_FOOTER,
-    ))
-    return page(f"<title>要闻_{site.site_name}</title>\n" + meta_tags([("lanmu", "要闻")]),
-                body, lang="zh-CN")
+    body = "\n".join(
+        (
+            GOVCN_HEADER,
+            '<div class="BreadcrumbNav">当前位置：<a href="/">首页</a> &gt; 要闻</div>',
+            '<div class="news_box"><div class="list list_1 list_2"><ul>\n'
+            + "\n".join(rows)
+            + "\n</ul></div></div>",
+            f'<div class="pages">{pager}</div>',
+            GOVCN_FOOTER,
+        )
+    )
+    return page(
+        f"<title>要闻_{site.site_name}</title>\n" + meta_tags([("lanmu", "要闻")]),
+        body,
+        lang="zh-CN",
+    )
 
 
 def govcn_timestamp(when: datetime, index: int) -> str:
@@ -627,28 +766,37 @@ def govcn_article(context: PageContext) -> str:
     site, entry, article = context.site, context.entry, context.article
     stamp = govcn_timestamp(article.published, context.index)
     manuscript = entry.path.rsplit("_", 1)[1].removesuffix(".htm")
-    head = f"<title>{escape(article.title)}_滚动新闻_{site.site_name}</title>\n" + meta_tags([
-        ("firstpublishedtime", stamp), ("lastmodifiedtime", stamp),
-        ("author", article.content_source), ("keywords", ""), ("lanmu", site.column),
-        ("manuscriptId", manuscript),
-    ])
+    head = f"<title>{escape(article.title)}_滚动新闻_{site.site_name}</title>\n" + meta_tags(
+        [
+            ("firstpublishedtime", stamp),
+            ("lastmodifiedtime", stamp),
+            ("author", article.content_source),
+            ("keywords", ""),
+            ("lanmu", site.column),
+            ("manuscriptId", manuscript),
+        ]
+    )
     related = link_list(context.related, lambda e: f"https://{site.host}{e.path}")
     editor = EDITORS[stable_int(article.id) % len(EDITORS)]
-    body = "\n".join((
-        GOVCN_HEADER,
-        '<div class="BreadcrumbNav">当前位置：<a href="/">首页</a> &gt; '
-        f'<a href="{site.list_path}">要闻</a></div>',
-        '<div class="article oneColumn pub_border">',
-        f'<div class="share-title">{escape(article.title)}</div>',
-        f'<div class="pages-date">{article.published:%Y-%m-%d %H:%M} '
-        f'<span class="font">来源：{escape(article.content_source)}</span> '
-        '<span class="font index_switchsize">字号：默认 大 超大</span> | 打印 |</div>',
-        '<div class="pages_content mhide" id="UCAP-CONTENT"><div class="TRS_UEDITOR TRS_WEB">\n'
-        f"{paragraphs_html(article.paragraphs, 'zh')}\n</div></div>",
-        f'<div class="editor">【我要纠错】 责任编辑：{editor}</div>',
-        '<div class="share">分享到：微信 微博</div>',
-        f'<div class="relatedNews"><h3>相关稿件</h3>\n{related}</div>', "</div>", GOVCN_FOOTER,
-    ))
+    body = "\n".join(
+        (
+            GOVCN_HEADER,
+            '<div class="BreadcrumbNav">当前位置：<a href="/">首页</a> &gt; '
+            f'<a href="{site.list_path}">要闻</a></div>',
+            '<div class="article oneColumn pub_border">',
+            f'<div class="share-title">{escape(article.title)}</div>',
+            f'<div class="pages-date">{article.published:%Y-%m-%d %H:%M} '
+            f'<span class="font">来源：{escape(article.content_source)}</span> '
+            '<span class="font index_switchsize">字号：默认 大 超大</span> | 打印 |</div>',
+            '<div class="pages_content mhide" id="UCAP-CONTENT"><div class="TRS_UEDITOR TRS_WEB">\n'
+            f"{paragraphs_html(article.paragraphs, 'zh')}\n</div></div>",
+            f'<div class="editor">【我要纠错】 责任编辑：{editor}</div>',
+            '<div class="share">分享到：微信 微博</div>',
+            f'<div class="relatedNews"><h3>相关稿件</h3>\n{related}</div>',
+            "</div>",
+            GOVCN_FOOTER,
+        )
+    )
     return page(head, body, lang="zh-CN")
 
 
@@ -683,8 +831,10 @@ def hanweb_record(entry: Entry, index: int) -> str:
     when = f"{entry.published:%Y-%m-%d}"
     if index % 4 == 3:
         when = when.replace("-", "- ", 1)
-    item = (f'<li><a href="{escape(entry.path)}" title="{escape(entry.title)}" target="_blank">'
-            f"{escape(short_title(entry.title))}</a><span>{when}</span></li>")
+    item = (
+        f'<li><a href="{escape(entry.path)}" title="{escape(entry.title)}" target="_blank">'
+        f"{escape(short_title(entry.title))}</a><span>{when}</span></li>"
+    )
     if index % 2 == 1:
         return f"<record>{escape(item, quote=True)}</record>"
     return f"<record><![CDATA[{item}]]></record>"
@@ -692,8 +842,10 @@ def hanweb_record(entry: Entry, index: int) -> str:
 
 def hanweb_list_page(site: Site, entries: Sequence[Entry]) -> str:
     column = site.list_path.split("/")[2].removeprefix("col")
-    proxy = (f"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=1&path=/&columnid={column}"
-             f"&unitid={HANWEB_UNIT}&webname={site.site_name}&permissiontype=0")
+    proxy = (
+        f"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=1&path=/&columnid={column}"
+        f"&unitid={HANWEB_UNIT}&webname={site.site_name}&permissiontype=0"
+    )
     records = "\n".join(hanweb_record(e, i) for i, e in enumerate(entries))
     datastore = (
         f'<div id="{HANWEB_UNIT}"><script type="text/xml"><datastore>\n'
@@ -702,39 +854,52 @@ def hanweb_list_page(site: Site, entries: Sequence[Entry]) -> str:
         "</datastore></script>\n"
         '<script language="javascript" src="/module/web/jpage/jpage.js"></script></div>'
     )
-    body = "\n".join((
-        HANWEB_HEADER,
-        f'<div class="bt-position">当前位置：<a href="/">首页</a> &gt; '
-        f'<a href="{site.list_path}">{site.column}</a></div>',
-        f'<div class="main-fr">{datastore}</div>', HANWEB_FOOTER,
-    ))
+    body = "\n".join(
+        (
+            HANWEB_HEADER,
+            f'<div class="bt-position">当前位置：<a href="/">首页</a> &gt; '
+            f'<a href="{site.list_path}">{site.column}</a></div>',
+            f'<div class="main-fr">{datastore}</div>',
+            HANWEB_FOOTER,
+        )
+    )
     head = f"<title>{site.column} {site.site_name}</title>\n" + meta_tags(
-        [("SiteName", site.site_name), ("SiteDomain", site.host), ("ColumnName", site.column)])
+        [("SiteName", site.site_name), ("SiteDomain", site.host), ("ColumnName", site.column)]
+    )
     return page(head, body, lang="zh-CN")
 
 
 def hanweb_article(context: PageContext) -> str:
     site, article = context.site, context.article
-    head = f"<title>{escape(article.title)} {site.column} {site.site_name}</title>\n" + meta_tags([
-        ("SiteName", site.site_name), ("SiteDomain", site.host), ("ColumnName", site.column),
-        ("ColumnType", site.column), ("ArticleTitle", article.title),
-        ("PubDate", clock(article.published)), ("ContentSource", article.content_source),
-    ])
+    head = f"<title>{escape(article.title)} {site.column} {site.site_name}</title>\n" + meta_tags(
+        [
+            ("SiteName", site.site_name),
+            ("SiteDomain", site.host),
+            ("ColumnName", site.column),
+            ("ColumnType", site.column),
+            ("ArticleTitle", article.title),
+            ("PubDate", clock(article.published)),
+            ("ContentSource", article.content_source),
+        ]
+    )
     related = link_list(context.related, lambda e: e.path)
-    body = "\n".join((
-        HANWEB_HEADER,
-        f'<div class="bt-position">当前位置：<a href="/">首页</a> &gt; '
-        f'<a href="{site.list_path}">{site.column}</a></div>',
-        f'<div class="sp_title">{escape(article.title)}</div>',
-        f'<div class="sp_time"><font>发布日期：{clock(article.published)}</font> '
-        f"<font>来源：{escape(article.content_source)}</font> <font>浏览次数：</font> "
-        "<font>字号：〖<a>大</a> <a>中</a> <a>小</a>〗</font></div>",
-        f'<div id="zoom">\n{paragraphs_html(article.paragraphs, "zh")}\n</div>',
-        '<div class="sp_print">【<a href="javascript:window.print()">打印本页</a>】'
-        '【<a href="javascript:window.close()">关闭窗口</a>】</div>',
-        '<div class="share">分享到：微信 微博 QQ空间</div>',
-        f'<div class="xgxw"><h3>相关文章</h3>\n{related}</div>', HANWEB_FOOTER,
-    ))
+    body = "\n".join(
+        (
+            HANWEB_HEADER,
+            f'<div class="bt-position">当前位置：<a href="/">首页</a> &gt; '
+            f'<a href="{site.list_path}">{site.column}</a></div>',
+            f'<div class="sp_title">{escape(article.title)}</div>',
+            f'<div class="sp_time"><font>发布日期：{clock(article.published)}</font> '
+            f"<font>来源：{escape(article.content_source)}</font> <font>浏览次数：</font> "
+            "<font>字号：〖<a>大</a> <a>中</a> <a>小</a>〗</font></div>",
+            f'<div id="zoom">\n{paragraphs_html(article.paragraphs, "zh")}\n</div>',
+            '<div class="sp_print">【<a href="javascript:window.print()">打印本页</a>】'
+            '【<a href="javascript:window.close()">关闭窗口</a>】</div>',
+            '<div class="share">分享到：微信 微博 QQ空间</div>',
+            f'<div class="xgxw"><h3>相关文章</h3>\n{related}</div>',
+            HANWEB_FOOTER,
+        )
+    )
     return page(head, body, lang="zh-CN")
 
 
@@ -754,16 +919,20 @@ CD_FOOTER = (
 
 def chinadaily_header(site: Site) -> str:
     root = f"//{site.host}"
-    return (f'<div class="header"><a href="{root}/">Home</a> | <a href="{root}{site.list_path}">'
-            "Latest</a> | Business | Culture | Travel | Cities</div>")
+    return (
+        f'<div class="header"><a href="{root}/">Home</a> | <a href="{root}{site.list_path}">'
+        "Latest</a> | Business | Culture | Travel | Cities</div>"
+    )
 
 
 def chinadaily_list_pages(site: Site, entries: Sequence[Entry]) -> list[tuple[str, str]]:
     """index.html, index_2.html, ... chained by a "Next" link."""
     pages = chunks(entries)
     names = ["index.html" if n == 1 else f"index_{n}.html" for n in range(1, len(pages) + 1)]
-    return [(site.folder + names[i], chinadaily_list_page(site, items, names, i))
-            for i, items in enumerate(pages)]
+    return [
+        (site.folder + names[i], chinadaily_list_page(site, items, names, i))
+        for i, items in enumerate(pages)
+    ]
 
 
 def chinadaily_list_page(site: Site, items: Sequence[Entry], names: list[str], index: int) -> str:
@@ -775,12 +944,15 @@ def chinadaily_list_page(site: Site, items: Sequence[Entry], names: list[str], i
     pager = [f'<a href="{names[index - 1]}">Previous</a>'] if index > 0 else []
     if index + 1 < len(names):
         pager.append(f'<a href="{names[index + 1]}" class="pagestyle">Next</a>')
-    body = "\n".join((
-        chinadaily_header(site),
-        f'<div class="crumb"><a href="//{site.host}/">Home</a>&gt; Latest</div>',
-        f'<div class="tw3_01_2"><ul>\n{rows}\n</ul></div>',
-        f'<div id="div_currpage">{" ".join(pager)}</div>', CD_FOOTER,
-    ))
+    body = "\n".join(
+        (
+            chinadaily_header(site),
+            f'<div class="crumb"><a href="//{site.host}/">Home</a>&gt; Latest</div>',
+            f'<div class="tw3_01_2"><ul>\n{rows}\n</ul></div>',
+            f'<div id="div_currpage">{" ".join(pager)}</div>',
+            CD_FOOTER,
+        )
+    )
     return page("<title>Latest - ezhejiang.gov.cn</title>", body, lang="en")
 
 
@@ -788,18 +960,23 @@ def chinadaily_article(context: PageContext) -> str:
     site, article = context.site, context.article
     description = article.paragraphs[0][:160]
     head = f"<title>{escape(article.title)}</title>\n" + meta_tags(
-        [("keywords", "Zhejiang"), ("description", description)])
+        [("keywords", "Zhejiang"), ("description", description)]
+    )
     related = link_list(context.related, lambda e: f"//{site.host}{e.path}")
-    body = "\n".join((
-        chinadaily_header(site),
-        f'<div class="crumb"><a href="//{site.host}/">Home</a>&gt; '
-        f'<a href="//{site.host}{site.list_path}">Latest</a></div>',
-        f"<h1>{escape(article.title)}</h1>",
-        f'<div class="info">{escape(article.content_source)}| Updated: '
-        f'{long_date(article.published)} <span class="fz"><a>L</a> <a>M</a> <a>S</a></span></div>',
-        f'<div id="Content">\n{paragraphs_html(article.paragraphs, "en")}\n</div>',
-        f'<div class="related"><h3>Related stories</h3>\n{related}</div>', CD_FOOTER,
-    ))
+    body = "\n".join(
+        (
+            chinadaily_header(site),
+            f'<div class="crumb"><a href="//{site.host}/">Home</a>&gt; '
+            f'<a href="//{site.host}{site.list_path}">Latest</a></div>',
+            f"<h1>{escape(article.title)}</h1>",
+            f'<div class="info">{escape(article.content_source)}| Updated: '
+            f"{long_date(article.published)} "
+            '<span class="fz"><a>L</a> <a>M</a> <a>S</a></span></div>',
+            f'<div id="Content">\n{paragraphs_html(article.paragraphs, "en")}\n</div>',
+            f'<div class="related"><h3>Related stories</h3>\n{related}</div>',
+            CD_FOOTER,
+        )
+    )
     return page(head, body, lang="en")
 
 
@@ -836,32 +1013,43 @@ def truecms_list_page(site: Site, entries: Sequence[Entry]) -> str:
         f"{escape(short_title(e.title, 60))}</a><span>{e.published:%Y-%m-%d}</span></li>"
         for i, e in enumerate(entries)
     )
-    body = "\n".join((
-        TC_HEADER, f'<div class="newslist"><ul id="initData">\n{rows}\n</ul></div>', TC_FOOTER,
-    ))
+    body = "\n".join(
+        (
+            TC_HEADER,
+            f'<div class="newslist"><ul id="initData">\n{rows}\n</ul></div>',
+            TC_FOOTER,
+        )
+    )
     return page(f"<title>{site.column}</title>", body, lang="en", charset=False)
 
 
 def truecms_article(context: PageContext) -> str:
     article = context.article
-    head = f"<title>{escape(article.title)}</title>\n" + meta_tags([
-        ("ArticleTitle", article.title), ("PubDate", clock(article.published)),
-        ("ContentSource", article.content_source),
-    ])
+    head = f"<title>{escape(article.title)}</title>\n" + meta_tags(
+        [
+            ("ArticleTitle", article.title),
+            ("PubDate", clock(article.published)),
+            ("ContentSource", article.content_source),
+        ]
+    )
     related = link_list(context.related, lambda e: e.path.rsplit("/", 1)[1])
-    body = "\n".join((
-        TC_HEADER,
-        f'<div class="main"><h1>{escape(article.title)}</h1>',
-        f'<div class="time">{article.published:%Y.%m.%d}</div>',
-        f'<div class="con">\n{paragraphs_html(article.paragraphs, "en")}\n</div></div>',
-        f'<div class="more"><h3>More Press Releases</h3>\n{related}</div>', TC_FOOTER,
-    ))
+    body = "\n".join(
+        (
+            TC_HEADER,
+            f'<div class="main"><h1>{escape(article.title)}</h1>',
+            f'<div class="time">{article.published:%Y.%m.%d}</div>',
+            f'<div class="con">\n{paragraphs_html(article.paragraphs, "en")}\n</div></div>',
+            f'<div class="more"><h3>More Press Releases</h3>\n{related}</div>',
+            TC_FOOTER,
+        )
+    )
     return page(head, body, lang="en", charset=False)
 
 
 def render_truecms(site: Site, entries: Sequence[Entry], archive: Archive) -> None:
-    archive.add(site.host, site.list_path, truecms_list_page(site, entries),
-                content_type=NO_CHARSET)
+    archive.add(
+        site.host, site.list_path, truecms_list_page(site, entries), content_type=NO_CHARSET
+    )
     render_articles(site, entries, archive, truecms_article, content_type=NO_CHARSET)
 
 
@@ -875,7 +1063,7 @@ def challenge_page(path: str) -> str:
     script = (
         f'var wzwschallenge="{seed[:16].upper()}";var wzwschallengex="{seed[16:]}";'
         'var template=6;var encoderchars="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";'
-        "function wzwsconfirm(){document.cookie=\"wzwsconfirm=\"+wzwschallenge+\"; path=/\";"
+        'function wzwsconfirm(){document.cookie="wzwsconfirm="+wzwschallenge+"; path=/";'
         f'location.href="/WZWSRE{token}?wzwschallenge="+wzwschallenge;}}'
         "setTimeout(wzwsconfirm,0);"
     )
@@ -893,8 +1081,8 @@ def render_challenge(site: Site, entries: Sequence[Entry], archive: Archive) -> 
 
 NOT_FOUND_PAGE = (
     '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>404 Not Found</title></head>\n'
-    "<body><div class=\"error\"><h1>404</h1><p>Sorry, the page you requested does not exist "
-    "or has been removed.</p><p>页面不存在</p><a href=\"/\">Back to Home</a></div></body></html>\n"
+    '<body><div class="error"><h1>404</h1><p>Sorry, the page you requested does not exist '
+    'or has been removed.</p><p>页面不存在</p><a href="/">Back to Home</a></div></body></html>\n'
 )
 
 
@@ -918,7 +1106,9 @@ def minimal_pdf(text: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -930,17 +1120,24 @@ def add_quirk_files(entries_by_site: dict[str, list[Entry]], archive: Archive) -
             if entry.article is None:
                 archive.add(site.host, entry.path, NOT_FOUND_PAGE, status=404)
             elif entry.article.id == PDF_ARTICLE_ID:
-                archive.add(site.host, attachment_path(entry.article),
-                            minimal_pdf("yrdwatch demo attachment"),
-                            content_type="application/pdf")
+                archive.add(
+                    site.host,
+                    attachment_path(entry.article),
+                    minimal_pdf("yrdwatch demo attachment"),
+                    content_type="application/pdf",
+                )
 
 
 # --------------------------------------------------------------------------- build and write
 
 
 RENDERERS: dict[str, Callable[[Site, Sequence[Entry], Archive], None]] = {
-    "shanghai": render_shanghai, "govcn": render_govcn, "hanweb": render_hanweb,
-    "chinadaily": render_chinadaily, "truecms": render_truecms, "challenge": render_challenge,
+    "shanghai": render_shanghai,
+    "govcn": render_govcn,
+    "hanweb": render_hanweb,
+    "chinadaily": render_chinadaily,
+    "truecms": render_truecms,
+    "challenge": render_challenge,
 }
 
 
@@ -988,8 +1185,12 @@ def render(folder: Path = DEMO_DIR, out: Path = ARCHIVE_DIR) -> Archive:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Render the yrdwatch demo replay archive.")
-    parser.add_argument("--articles", type=Path, default=DEMO_DIR,
-                        help="folder holding articles_en.jsonl / articles_zh.jsonl")
+    parser.add_argument(
+        "--articles",
+        type=Path,
+        default=DEMO_DIR,
+        help="folder holding articles_en.jsonl / articles_zh.jsonl",
+    )
     parser.add_argument("--out", type=Path, default=ARCHIVE_DIR, help="archive folder to replace")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

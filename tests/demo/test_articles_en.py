@@ -66,8 +66,13 @@ def test_dates_span_the_monitoring_period(articles) -> None:
 
 
 def test_near_misses_name_the_delta_or_another_regional_strategy(articles) -> None:
-    markers = ("Yangtze River Delta", "Greater Bay Area", "Beijing-Tianjin-Hebei",
-               "Yangtze River Economic Belt", "Chengdu-Chongqing")
+    markers = (
+        "Yangtze River Delta",
+        "Greater Bay Area",
+        "Beijing-Tianjin-Hebei",
+        "Yangtze River Economic Belt",
+        "Chengdu-Chongqing",
+    )
     for article in (a for a in articles if a.kind == "near_miss"):
         text = " ".join(article.paragraphs)
         assert any(m in text for m in markers), article.id

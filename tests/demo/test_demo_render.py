@@ -34,8 +34,11 @@ ARTICLE_URL = re.compile(
 )
 LIST_PAGE = re.compile(r"/(index(_\d+)?\.html|home(_\d+)?\.htm)$")
 BODY_SELECTORS = {
-    "shanghai": "#ivs_content", "govcn": "#UCAP-CONTENT", "hanweb": "#zoom",
-    "chinadaily": "#Content", "truecms": "div.con",
+    "shanghai": "#ivs_content",
+    "govcn": "#UCAP-CONTENT",
+    "hanweb": "#zoom",
+    "chinadaily": "#Content",
+    "truecms": "div.con",
 }
 ROOT = demo_archive_root()
 
@@ -178,8 +181,12 @@ def test_shanghai_url_dates_are_creation_dates_before_publication(articles) -> N
 def meta_values(host: str, name: str) -> list[str]:
     """The content of one meta tag on every article page of a host."""
     pattern = f'name="{name}" content="([^"]+)"'
-    return [m for k in archive_keys() if k.startswith(host + "/") and ARTICLE_URL.search(k)
-            for m in re.findall(pattern, (ROOT / k).read_text(encoding="utf-8"))]
+    return [
+        m
+        for k in archive_keys()
+        if k.startswith(host + "/") and ARTICLE_URL.search(k)
+        for m in re.findall(pattern, (ROOT / k).read_text(encoding="utf-8"))
+    ]
 
 
 def test_exactly_one_shanghai_chinese_page_uses_a_ratio_colon() -> None:
@@ -237,8 +244,12 @@ def test_shio_pages_are_served_without_any_charset(server) -> None:
 
 
 def test_one_article_links_a_pdf_served_as_pdf(server) -> None:
-    pdf_links = [(k, m) for k in archive_keys() if ARTICLE_URL.search(k)
-                 for m in re.findall(r'href="([^"]+\.pdf)"', (ROOT / k).read_text("utf-8"))]
+    pdf_links = [
+        (k, m)
+        for k in archive_keys()
+        if ARTICLE_URL.search(k)
+        for m in re.findall(r'href="([^"]+\.pdf)"', (ROOT / k).read_text("utf-8"))
+    ]
     assert len(pdf_links) == 1
     key, href = pdf_links[0]
 

@@ -130,7 +130,9 @@ def test_replay_transport_keeps_the_real_url(archive: Path) -> None:
 
 def test_replay_transport_passes_status_and_headers(archive: Path) -> None:
     with ArchiveServer(archive) as server:
-        gone = asyncio.run(_get_through_replay(server.url, "https://www.example.gov.cn/news/gone.html"))
+        gone = asyncio.run(
+            _get_through_replay(server.url, "https://www.example.gov.cn/news/gone.html")
+        )
         plain = asyncio.run(_get_through_replay(server.url, "http://en.example.gov.cn/plain.html"))
     assert gone.status_code == 404
     assert plain.headers["content-type"] == "text/html"

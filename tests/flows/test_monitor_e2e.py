@@ -1,6 +1,7 @@
 """The monitor flow end to end against the demo archive served on loopback."""
 
 import asyncio
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -68,13 +69,13 @@ def test_blocked_source_is_reported_not_empty(two_runs):
     health = dict(con.execute("SELECT source_id, health FROM source_health").fetchall())
     con.close()
     assert health["ah-zh-news"] == "blocked"
-    digest = open(first.digest_path, encoding="utf-8").read()
+    digest = Path(first.digest_path).read_text(encoding="utf-8")
     assert "ah-zh-news" in digest and "blocked" in digest
 
 
 def test_digest_groups_followups_by_field_with_evidence(two_runs):
     _, first, _, _ = two_runs
-    digest = open(first.digest_path, encoding="utf-8").read()
+    digest = Path(first.digest_path).read_text(encoding="utf-8")
     assert "## Transport connection (`transport`)" in digest
     assert "## Coordination mechanism (`mechanism`)" in digest
     assert "terms:" in digest and "\n  > " in digest

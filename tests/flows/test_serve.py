@@ -29,8 +29,13 @@ def captured(monkeypatch):
 def test_starts_and_stops_a_local_server_without_api_url(monkeypatch, captured):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     messages = []
-    serve.serve_monitor(interval_minutes=60, cron=None, sources_file=None, db_path="w.duckdb",
-                        announce=messages.append)
+    serve.serve_monitor(
+        interval_minutes=60,
+        cron=None,
+        sources_file=None,
+        db_path="w.duckdb",
+        announce=messages.append,
+    )
     assert FakeServer.started and FakeServer.stopped
     assert "starting a local Prefect server" in messages[0]
     assert captured["sched"] == {"interval": timedelta(minutes=60)}
@@ -41,8 +46,13 @@ def test_uses_configured_api_url(monkeypatch, captured):
     FakeServer.started = False
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     messages = []
-    serve.serve_monitor(interval_minutes=5, cron="0 */6 * * *", sources_file=None,
-                        db_path="w.duckdb", announce=messages.append)
+    serve.serve_monitor(
+        interval_minutes=5,
+        cron="0 */6 * * *",
+        sources_file=None,
+        db_path="w.duckdb",
+        announce=messages.append,
+    )
     assert not FakeServer.started and messages == []
     assert captured["sched"] == {"cron": "0 */6 * * *"}
 

@@ -40,26 +40,42 @@ def article_html(title: str, day: int, paragraphs: list[str]) -> str:
 
 
 def list_html(items: list[tuple[str, str, str]]) -> str:
-    rows = "".join(f'<li><a href="{href}" title="{title}">{title}</a> '
-                   f'<span class="time">{date}</span></li>' for href, title, date in items)
+    rows = "".join(
+        f'<li><a href="{href}" title="{title}">{title}</a> <span class="time">{date}</span></li>'
+        for href, title, date in items
+    )
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>要闻动态</title></head>
 <body><div class="main"><ul class="tadaty-list uli14 nowrapli list-date">{rows}</ul></div>
 <div class="pager">共 4 页</div></body></html>"""
 
 
 ARTICLES = {
-    "A": ("长三角示范区发布绿色交通试点方案", 1,
-          ["示例正文：示范区将在青浦、吴江、嘉善三地试行跨省公交一卡通。",
-           "试点首批开通六条线路，年内完成站点改造。"]),
-    "B": ("沪苏浙皖联合召开科技创新协同推进会", 2,
-          ["示例正文：四地科技部门约定共建共享大型科研仪器平台。",
-           "会议明确了下一阶段的十项重点任务。"]),
-    "C": ("上海发布数据要素流通三年行动", 5,
-          ["示例正文：行动提出建设长三角数据交易协作网络。",
-           "到二〇二六年形成统一的数据登记规则。"]),
-    "D": ("长三角生态环境联防联治工作会议举行", 6,
-          ["示例正文：三省一市将联合开展太浦河水质监测。",
-           "会议通报了跨界水体治理的阶段成果。"]),
+    "A": (
+        "长三角示范区发布绿色交通试点方案",
+        1,
+        [
+            "示例正文：示范区将在青浦、吴江、嘉善三地试行跨省公交一卡通。",
+            "试点首批开通六条线路，年内完成站点改造。",
+        ],
+    ),
+    "B": (
+        "沪苏浙皖联合召开科技创新协同推进会",
+        2,
+        [
+            "示例正文：四地科技部门约定共建共享大型科研仪器平台。",
+            "会议明确了下一阶段的十项重点任务。",
+        ],
+    ),
+    "C": (
+        "上海发布数据要素流通三年行动",
+        5,
+        ["示例正文：行动提出建设长三角数据交易协作网络。", "到二〇二六年形成统一的数据登记规则。"],
+    ),
+    "D": (
+        "长三角生态环境联防联治工作会议举行",
+        6,
+        ["示例正文：三省一市将联合开展太浦河水质监测。", "会议通报了跨界水体治理的阶段成果。"],
+    ),
 }
 ERROR_PAGE = """<html><head><meta charset="utf-8"><title>页面不存在</title></head>
 <body><div class="error">抱歉，您访问的页面不存在或已被删除！</div>
@@ -83,7 +99,7 @@ id = "{source_id}"
 name = "Loopback Shanghai"
 region = "shanghai"
 language = "zh"
-start_urls = ["{site.url(path + 'index.html')}"]
+start_urls = ["{site.url(path + "index.html")}"]
 cms = "shanghai"
 max_pages = {max_pages}
 """
@@ -114,19 +130,25 @@ def shanghai_site(loopback_site):
         site.add(article_path(name, day), article_html(title, day, paragraphs))
     site.add(article_path("F", 7), ERROR_PAGE)
     dead = f"http://127.0.0.1:{closed_port()}{article_path('G', 8)}"
-    page1 = [(article_path("A", 1), ARTICLES["A"][0], "2024-08-01"),
-             (article_path("B", 2), ARTICLES["B"][0], "2024-08-02"),
-             (article_path("H", 3), "一篇已被删除的旧闻", "2024-08-03"),
-             (f"http://other.example{article_path('I', 4)}", "外站转载的消息", "2024-08-04"),
-             ("/nw4411/files/plan.pdf", "行动方案全文（PDF）", "2024-08-04")]
-    page2 = [(article_path("C", 5), ARTICLES["C"][0], "2024-08-05"),
-             (article_path("D", 6), ARTICLES["D"][0], "2024-08-06"),
-             (article_path("F", 7), "一则失效链接", "2024-08-07"),
-             (dead, "服务器无响应的稿件", "2024-08-08"),
-             (article_path("J", 9), "上次运行已收录的稿件", "2024-07-30"),
-             (article_path("A", 1), ARTICLES["A"][0], "2024-08-01")]
-    page3 = [(article_path("A", 1), ARTICLES["A"][0], "2024-08-01"),
-             (article_path("C", 5), ARTICLES["C"][0], "2024-08-05")]
+    page1 = [
+        (article_path("A", 1), ARTICLES["A"][0], "2024-08-01"),
+        (article_path("B", 2), ARTICLES["B"][0], "2024-08-02"),
+        (article_path("H", 3), "一篇已被删除的旧闻", "2024-08-03"),
+        (f"http://other.example{article_path('I', 4)}", "外站转载的消息", "2024-08-04"),
+        ("/nw4411/files/plan.pdf", "行动方案全文（PDF）", "2024-08-04"),
+    ]
+    page2 = [
+        (article_path("C", 5), ARTICLES["C"][0], "2024-08-05"),
+        (article_path("D", 6), ARTICLES["D"][0], "2024-08-06"),
+        (article_path("F", 7), "一则失效链接", "2024-08-07"),
+        (dead, "服务器无响应的稿件", "2024-08-08"),
+        (article_path("J", 9), "上次运行已收录的稿件", "2024-07-30"),
+        (article_path("A", 1), ARTICLES["A"][0], "2024-08-01"),
+    ]
+    page3 = [
+        (article_path("A", 1), ARTICLES["A"][0], "2024-08-01"),
+        (article_path("C", 5), ARTICLES["C"][0], "2024-08-05"),
+    ]
     page4 = [(article_path("K", 10), "不应被请求的第四页稿件", "2024-07-01")]
     for number, items in enumerate([page1, page2, page3, page4], 1):
         name = "index.html" if number == 1 else f"index_{number}.html"
@@ -146,8 +168,7 @@ def test_crawl_collects_new_articles_and_names_every_failure(shanghai_site) -> N
     assert "3 of 7 articles failed" in result.error
     assert result.pages_crawled == 3
 
-    outcomes = {record.url.replace(site.base_url, ""): record.outcome
-                for record in result.fetches}
+    outcomes = {record.url.replace(site.base_url, ""): record.outcome for record in result.fetches}
     assert outcomes[article_path("H", 3)] == "http_error"
     assert outcomes[article_path("F", 7)] == "extraction_failed"
     dead = [r for r in result.fetches if r.outcome == "network_error"]
@@ -187,7 +208,8 @@ def test_second_run_with_everything_known_fetches_only_page_one(shanghai_site) -
     site = shanghai_site
     first = crawl(site, source_for(site))
     known = {release.url for release in first.releases} | {
-        record.url for record in first.fetches if record.kind == "article"}
+        record.url for record in first.fetches if record.kind == "article"
+    }
     site.requests.clear()
     second = crawl(site, source_for(site), known)
     assert site.paths == ["/nw4411/index.html"]
@@ -213,12 +235,15 @@ def test_list_page_http_error_fails_the_source(loopback_site) -> None:
 
 def test_list_selector_drift_fails_the_source_with_the_selector(loopback_site) -> None:
     site = loopback_site
-    site.add("/nw4411/index.html", "<html><body><div class='new-layout'><a href='/x'>新版</a>"
-                                   "</div></body></html>")
+    site.add(
+        "/nw4411/index.html",
+        "<html><body><div class='new-layout'><a href='/x'>新版</a></div></body></html>",
+    )
     result = crawl(site, source_for(site))
     assert result.status == "failed"
-    assert result.error == (f"selector 'ul.tadaty-list li a[href]' matched nothing on "
-                            f"{site.url('/nw4411/index.html')}")
+    assert result.error == (
+        f"selector 'ul.tadaty-list li a[href]' matched nothing on {site.url('/nw4411/index.html')}"
+    )
     assert result.fetches[0].outcome == "selector_error"
 
 
@@ -275,10 +300,14 @@ def test_sources_sharing_a_host_share_its_throttle() -> None:
     """Two sources on one host: every request starts >= delay after the previous one."""
     clock = {"now": 0.0}
     starts: list[float] = []
-    pages = {f"/col{n}/index.html": list_html([(article_path(name, 1), name * 12, "2024-08-01")])
-             for n, name in ((1, "A"), (2, "B"))}
-    pages |= {article_path(name, 1): article_html(f"标题{name}示例文字", 1, ARTICLES[name][2])
-              for name in ("A", "B")}
+    pages = {
+        f"/col{n}/index.html": list_html([(article_path(name, 1), name * 12, "2024-08-01")])
+        for n, name in ((1, "A"), (2, "B"))
+    }
+    pages |= {
+        article_path(name, 1): article_html(f"标题{name}示例文字", 1, ARTICLES[name][2])
+        for name in ("A", "B")
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         starts.append(clock["now"])
@@ -287,7 +316,9 @@ def test_sources_sharing_a_host_share_its_throttle() -> None:
     async def fake_sleep(seconds: float) -> None:
         clock["now"] += seconds
 
-    sources = [parse_sources(f"""
+    sources = [
+        parse_sources(
+            f"""
 [[source]]
 id = "s{n}"
 name = "Column {n}"
@@ -296,9 +327,20 @@ language = "zh"
 start_urls = ["https://www.shanghai.gov.cn/col{n}/index.html"]
 cms = "shanghai"
 max_pages = 1
-""", "t.toml")[0] for n in (1, 2)]
-    results = asyncio.run(crawl_all(sources, {}, transport=httpx.MockTransport(handler),
-                                    sleep=fake_sleep, clock=lambda: clock["now"]))
+""",
+            "t.toml",
+        )[0]
+        for n in (1, 2)
+    ]
+    results = asyncio.run(
+        crawl_all(
+            sources,
+            {},
+            transport=httpx.MockTransport(handler),
+            sleep=fake_sleep,
+            clock=lambda: clock["now"],
+        )
+    )
     assert [len(result.releases) for result in results] == [1, 1]
     assert len(starts) == 4
     assert all(later - earlier >= 2.0 for earlier, later in zip(starts, starts[1:], strict=False))
@@ -310,16 +352,19 @@ def test_source_encoding_overrides_a_lying_charset_header(loopback_site) -> None
     legacy = article_html(title, day, paragraphs).encode("gbk")  # header and meta say utf-8
     site.add(article_path("C", day), legacy)
     site.add("/nw4411/index.html", list_html([(article_path("C", day), title, "2024-08-05")]))
-    source = parse_sources(f"""
+    source = parse_sources(
+        f"""
 [[source]]
 id = "legacy"
 name = "Legacy GBK column"
 region = "shanghai"
 language = "zh"
-start_urls = ["{site.url('/nw4411/index.html')}"]
+start_urls = ["{site.url("/nw4411/index.html")}"]
 cms = "shanghai"
 encoding = "gbk"
-""", "t.toml")[0]
+""",
+        "t.toml",
+    )[0]
     result = crawl(site, source)
     assert [release.title for release in result.releases] == [title]
     assert result.releases[0].body.startswith("示例正文：行动提出")
@@ -333,20 +378,27 @@ def test_malformed_known_urls_are_ignored(shanghai_site) -> None:
 
 
 def chinadaily_list(ids: list[int], next_href: str | None) -> str:
-    items = "".join(f'<li><h4><a href="//www.ezhejiang.gov.cn/2024-08/05/c_{n}.htm">Zhejiang item '
-                    f'{n}</a></h4><b>2024-08-05</b></li>' for n in ids)
+    items = "".join(
+        f'<li><h4><a href="//www.ezhejiang.gov.cn/2024-08/05/c_{n}.htm">Zhejiang item '
+        f"{n}</a></h4><b>2024-08-05</b></li>"
+        for n in ids
+    )
     pager = f'<div id="div_currpage"><a href="{next_href}" class="pagestyle">Next</a></div>'
-    return (f'<html><body><div class="tw3_01_2"><ul>{items}</ul></div>'
-            f'{pager if next_href else ""}</body></html>')
+    return (
+        f'<html><body><div class="tw3_01_2"><ul>{items}</ul></div>'
+        f"{pager if next_href else ''}</body></html>"
+    )
 
 
 def chinadaily_article(n: int) -> str:
-    return (f'<html><head><meta charset="utf-8"></head><body><div>Home&gt; Latest</div>'
-            f'<h1>Zhejiang sample story number {n}</h1>'
-            f'<div class="info">ezhejiang.gov.cn| Updated: August 5, 2024 '
-            f'<span class="fz">L M S</span></div><div id="Content"><p>Invented sample text about '
-            f'river delta cooperation, story {n}, long enough to count as a body.</p></div>'
-            f'</body></html>')
+    return (
+        f'<html><head><meta charset="utf-8"></head><body><div>Home&gt; Latest</div>'
+        f"<h1>Zhejiang sample story number {n}</h1>"
+        f'<div class="info">ezhejiang.gov.cn| Updated: August 5, 2024 '
+        f'<span class="fz">L M S</span></div><div id="Content"><p>Invented sample text about '
+        f"river delta cooperation, story {n}, long enough to count as a body.</p></div>"
+        f"</body></html>"
+    )
 
 
 def test_next_link_pagination_stays_on_the_source_hosts() -> None:
@@ -360,7 +412,8 @@ def test_next_link_pagination_stays_on_the_source_hosts() -> None:
         requested.append(str(request.url))
         return httpx.Response(200, text=pages[request.url.path])
 
-    source = parse_sources("""
+    source = parse_sources(
+        """
 [[source]]
 id = "zj-en"
 name = "Zhejiang English"
@@ -369,12 +422,16 @@ language = "en"
 start_urls = ["https://www.ezhejiang.gov.cn/latest/index.html"]
 cms = "chinadaily"
 max_pages = 5
-""", "t.toml")[0]
-    result = asyncio.run(crawl_all([source], {}, transport=httpx.MockTransport(handler),
-                                   sleep=SleepLog()))[0]
+""",
+        "t.toml",
+    )[0]
+    result = asyncio.run(
+        crawl_all([source], {}, transport=httpx.MockTransport(handler), sleep=SleepLog())
+    )[0]
     assert result.status == "ok" and result.pages_crawled == 2
     assert sorted(r.title for r in result.releases) == [
-        f"Zhejiang sample story number {n}" for n in (101, 102, 103)]
+        f"Zhejiang sample story number {n}" for n in (101, 102, 103)
+    ]
     assert not any("elsewhere.example" in url for url in requested)
 
 
@@ -382,9 +439,12 @@ def test_hanweb_datastore_reads_only_the_first_list_page() -> None:
     records = "".join(
         f'<record><![CDATA[<li><a href="/art/2024/8/{d}/art_60096_1130000{d}.html" '
         f'title="江苏示例要闻{d}">江苏示例要闻{d}</a><span>2024-08-0{d}</span></li>]]></record>'
-        for d in (3, 4))
-    list_page = (f'<html><body><div id="356383"><script type="text/xml"><datastore>'
-                 f'<recordset>{records}</recordset></datastore></script></div></body></html>')
+        for d in (3, 4)
+    )
+    list_page = (
+        f'<html><body><div id="356383"><script type="text/xml"><datastore>'
+        f"<recordset>{records}</recordset></datastore></script></div></body></html>"
+    )
     requested: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -392,13 +452,17 @@ def test_hanweb_datastore_reads_only_the_first_list_page() -> None:
         if request.url.path.endswith("index.html"):
             return httpx.Response(200, text=list_page)
         day = request.url.path.split("/")[4]
-        return httpx.Response(200, text=f"""<html><head><meta charset="utf-8">
+        return httpx.Response(
+            200,
+            text=f"""<html><head><meta charset="utf-8">
 <meta name="ArticleTitle" content="江苏示例要闻{day}">
 <meta name="PubDate" content="2024-08-0{day} 09:12"></head><body>
 <div id="zoom"><p>示例正文：江苏省与沪浙皖共同推进长三角一体化示例项目第{day}号。</p></div>
-</body></html>""")
+</body></html>""",
+        )
 
-    source = parse_sources("""
+    source = parse_sources(
+        """
 [[source]]
 id = "js"
 name = "Jiangsu"
@@ -406,9 +470,12 @@ region = "jiangsu"
 language = "zh"
 start_urls = ["https://www.jiangsu.gov.cn/col/col60096/index.html"]
 cms = "hanweb"
-""", "t.toml")[0]
-    result = asyncio.run(crawl_all([source], {}, transport=httpx.MockTransport(handler),
-                                   sleep=SleepLog()))[0]
+""",
+        "t.toml",
+    )[0]
+    result = asyncio.run(
+        crawl_all([source], {}, transport=httpx.MockTransport(handler), sleep=SleepLog())
+    )[0]
     assert result.status == "ok" and result.pages_crawled == 1
     assert sorted(r.title for r in result.releases) == ["江苏示例要闻3", "江苏示例要闻4"]
     assert [p for p in requested if "/col/" in p] == ["/col/col60096/index.html"]

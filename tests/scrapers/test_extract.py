@@ -179,8 +179,10 @@ def test_drifted_body_selector_falls_back_to_auto() -> None:
 
 
 def test_date_falls_back_to_list_then_url() -> None:
-    html = ("<html><head><title>示范区召开工作会议</title></head><body><div id='zoom'>"
-            "<p>示范区执委会召开工作会议，研究部署下阶段跨区域项目建设。</p></div></body></html>")
+    html = (
+        "<html><head><title>示范区召开工作会议</title></head><body><div id='zoom'>"
+        "<p>示范区执委会召开工作会议，研究部署下阶段跨区域项目建设。</p></div></body></html>"
+    )
     url = "https://www.jiangsu.gov.cn/art/2024/6/22/art_60096_11277076.html"
     listed = ListedLink(url, "示范区召开工作会议", at(2024, 6, 23), False)
     with_list = extract_article(html, url, source("hanweb"), FETCHED, listed)
@@ -211,8 +213,10 @@ def test_pages_that_are_not_articles_raise(name: str, reason: str) -> None:
 
 
 def test_short_body_is_a_failure() -> None:
-    html = ("<html><head><meta name='ArticleTitle' content='标题'></head>"
-            "<body><p>短。</p></body></html>")
+    html = (
+        "<html><head><meta name='ArticleTitle' content='标题'></head>"
+        "<body><p>短。</p></body></html>"
+    )
     with pytest.raises(ExtractionError, match="no body"):
         extract_article(html, "https://www.ah.gov.cn/a/123456789.html", source(None), FETCHED)
 

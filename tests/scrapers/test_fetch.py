@@ -33,8 +33,9 @@ def _get_all(handler: Callable, urls: list[str], delay: float = 0.0, **kwargs) -
 
     async def run() -> list[FetchResult]:
         transport = httpx.MockTransport(handler)
-        async with PoliteClient(transport=transport, sleep=fake.sleep, clock=fake.clock,
-                                **kwargs) as client:
+        async with PoliteClient(
+            transport=transport, sleep=fake.sleep, clock=fake.clock, **kwargs
+        ) as client:
             return [await client.get(url, delay=delay) for url in urls]
 
     return asyncio.run(run()), fake
@@ -131,8 +132,9 @@ def test_404_is_not_retried() -> None:
 
 @pytest.mark.parametrize(("retry_after", "expected_wait"), [("7", 7.0), ("3600", 60.0)])
 def test_retry_after_is_honoured_and_capped(retry_after: str, expected_wait: float) -> None:
-    replies = iter([httpx.Response(429, headers={"Retry-After": retry_after}),
-                    httpx.Response(200, text="ok")])
+    replies = iter(
+        [httpx.Response(429, headers={"Retry-After": retry_after}), httpx.Response(200, text="ok")]
+    )
     (result,), fake = _get_all(lambda request: next(replies), ["https://a.gov.cn/x"], delay=2.0)
     assert result.status == 200
     assert fake.sleeps[0] == expected_wait
@@ -145,8 +147,11 @@ def test_retry_after_http_date_is_understood() -> None:
 
 
 def test_body_over_the_cap_is_refused_with_declared_length() -> None:
-    (result,), _ = _get_all(lambda request: httpx.Response(200, content=b"x" * 2000),
-                            ["https://a.gov.cn/big"], max_bytes=1000)
+    (result,), _ = _get_all(
+        lambda request: httpx.Response(200, content=b"x" * 2000),
+        ["https://a.gov.cn/big"],
+        max_bytes=1000,
+    )
     assert result.too_large and result.content == b""
     assert result.error == "response larger than 1000 bytes"
 

@@ -43,8 +43,11 @@ def test_shanghai_list_canonicalises_dedupes_and_keeps_attachments() -> None:
 
 
 def test_english_list_reads_month_name_dates_not_title_dates() -> None:
-    page = parse("shanghai-en-list.html",
-                 "https://english.shanghai.gov.cn/en-Latest-WhatsNew/index.html", "shanghai")
+    page = parse(
+        "shanghai-en-list.html",
+        "https://english.shanghai.gov.cn/en-Latest-WhatsNew/index.html",
+        "shanghai",
+    )
     assert [link.listed_date for link in page.links] == [day(2024, 7, 31), day(2024, 7, 30)]
     assert page.links[0].title.startswith("Delta cities open shared booking platform")
 
@@ -61,8 +64,11 @@ def test_govcn_relative_links_and_separator_items() -> None:
 
 
 def test_hanweb_cdata_records() -> None:
-    page = parse("hanweb-list-cdata-records.html",
-                 "https://www.jiangsu.gov.cn/col/col60096/index.html", "hanweb")
+    page = parse(
+        "hanweb-list-cdata-records.html",
+        "https://www.jiangsu.gov.cn/col/col60096/index.html",
+        "hanweb",
+    )
     assert [link.url for link in page.links] == [
         "https://www.jiangsu.gov.cn/art/2024/8/3/art_60096_11300001.html",
         "https://www.jiangsu.gov.cn/art/2024/7/30/art_60096_11299876.html",
@@ -73,8 +79,11 @@ def test_hanweb_cdata_records() -> None:
 
 
 def test_hanweb_entity_escaped_records_with_spaced_dates() -> None:
-    page = parse("hanweb-list-escaped-records.html",
-                 "https://www.zj.gov.cn/col/col1229019364/index.html", "hanweb")
+    page = parse(
+        "hanweb-list-escaped-records.html",
+        "https://www.zj.gov.cn/col/col1229019364/index.html",
+        "hanweb",
+    )
     assert [(link.url, link.listed_date) for link in page.links] == [
         ("https://www.zj.gov.cn/art/2024/8/7/art_1229017138_2526807.html", day(2024, 8, 7)),
         ("https://www.zj.gov.cn/art/2024/1/26/art_1554467_60195319.html", day(2024, 1, 26)),
@@ -97,8 +106,11 @@ def test_hanweb_empty_datastore_is_an_empty_list_not_an_error() -> None:
 
 
 def test_chinadaily_protocol_relative_links_and_next_pager() -> None:
-    page = parse("chinadaily-list-protocol-relative.html",
-                 "https://www.ezhejiang.gov.cn/latest/index.html", "chinadaily")
+    page = parse(
+        "chinadaily-list-protocol-relative.html",
+        "https://www.ezhejiang.gov.cn/latest/index.html",
+        "chinadaily",
+    )
     assert [link.url for link in page.links] == [
         "https://www.ezhejiang.gov.cn/2024-08/05/c_1001234.htm",
         "https://www.ezhejiang.gov.cn/2024-08/02/c_1001199.htm",
@@ -116,8 +128,11 @@ def test_next_pager_on_last_page_gives_none() -> None:
 
 
 def test_truecms_doubled_slash_links_are_normalised() -> None:
-    page = parse("truecms-zh-list-doubled-slash.html",
-                 "https://www.shio.gov.cn/TrueCMS/shxwbgs/ywts/ywts.html", "truecms")
+    page = parse(
+        "truecms-zh-list-doubled-slash.html",
+        "https://www.shio.gov.cn/TrueCMS/shxwbgs/ywts/ywts.html",
+        "truecms",
+    )
     assert [link.url for link in page.links] == [
         "https://www.shio.gov.cn/TrueCMS/shxwbgs/ywts/content/794bcf91-02a5-4666-bbeb-9ccfe23548ad.htm",
         "https://www.shio.gov.cn/TrueCMS/shxwbgs/ywts/content/44bee286-669a-48d3-adb0-6d046dc83fdd.htm",
@@ -134,8 +149,11 @@ def test_selector_drift_raises_a_named_error() -> None:
 
 
 def test_blank_page_is_empty_not_drift() -> None:
-    page = parse_list_page("<html><body> <script>var x=1;</script></body></html>",
-                           "https://www.shanghai.gov.cn/nw12344/index_9.html", ListRules())
+    page = parse_list_page(
+        "<html><body> <script>var x=1;</script></body></html>",
+        "https://www.shanghai.gov.cn/nw12344/index_9.html",
+        ListRules(),
+    )
     assert page.links == []
 
 

@@ -78,8 +78,9 @@ def test_valid_file_merges_profile_defaults_with_overrides() -> None:
 def test_source_without_cms_uses_its_own_list_rules_and_defaults() -> None:
     plain = parse_sources(VALID, ORIGIN)[1]
     assert plain.cms is None
-    assert plain.list == ListRules(links="ul.news li a", next="a.next",
-                                   url_pattern=r"/\d{4}/\d+\.html$")
+    assert plain.list == ListRules(
+        links="ul.news li a", next="a.next", url_pattern=r"/\d{4}/\d+\.html$"
+    )
     assert plain.article == ArticleRules()
     assert (plain.delay_seconds, plain.max_pages) == (2.0, 3)
     assert plain.allowed_hosts == ("static.example.org",)
@@ -89,8 +90,14 @@ def test_source_without_cms_uses_its_own_list_rules_and_defaults() -> None:
 def test_builtin_registry_loads_the_six_real_sites() -> None:
     sources = load_sources(builtin_sources_path())
     by_id = {source.id: source for source in sources}
-    assert set(by_id) == {"sh-zh-news", "sh-en-whatsnew", "govcn-yaowen", "js-zh-news",
-                          "zj-en-latest", "shio-en-press"}
+    assert set(by_id) == {
+        "sh-zh-news",
+        "sh-en-whatsnew",
+        "govcn-yaowen",
+        "js-zh-news",
+        "zj-en-latest",
+        "shio-en-press",
+    }
     assert by_id["js-zh-news"].delay_seconds == 5.0
     assert by_id["js-zh-news"].list.datastore is True
     assert by_id["govcn-yaowen"].list.page_url == "home_{i}.htm"
@@ -127,8 +134,11 @@ def test_toml_syntax_error_gives_the_line() -> None:
         ('encoding = "klingon-8"\n', "encoding", "unknown character encoding"),
         ('allowed_hosts = ["https://x.gov.cn/"]\n', "allowed_hosts", "bare host name"),
         ('\n[source.list]\nlinks = "ul li a[href"\n', "list.links", "invalid CSS"),
-        ('\n[source.list]\nurl_pattern = "art_(\\\\d+"\n', "list.url_pattern",
-         "invalid regular expression"),
+        (
+            '\n[source.list]\nurl_pattern = "art_(\\\\d+"\n',
+            "list.url_pattern",
+            "invalid regular expression",
+        ),
         ('\n[source.list]\npage_url = "index.html"\n', "list.page_url", "no {n} or {i}"),
         ('\n[source.list]\ndatastore = "yes"\n', "list.datastore", "true or false"),
         ('\n[source.article]\nfurniture = "div.ad"\n', "article.furniture", "a list"),
@@ -176,8 +186,9 @@ def test_start_urls_must_be_http(url: str) -> None:
 def test_start_urls_must_be_a_non_empty_list() -> None:
     text = MINIMAL.replace('["https://www.jiangsu.gov.cn/col/col60096/index.html"]', "[]")
     assert "at least one URL" in _error(text)
-    text = MINIMAL.replace('["https://www.jiangsu.gov.cn/col/col60096/index.html"]',
-                           '"https://www.jiangsu.gov.cn/"')
+    text = MINIMAL.replace(
+        '["https://www.jiangsu.gov.cn/col/col60096/index.html"]', '"https://www.jiangsu.gov.cn/"'
+    )
     assert "key 'start_urls': must be a list" in _error(text)
 
 

@@ -45,8 +45,12 @@ def lock_holder():
     processes: list[subprocess.Popen] = []
 
     def hold(path: Path) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         processes.append(process)
         assert process.stdout.readline().strip() == "holding"
         return process
@@ -54,4 +58,3 @@ def lock_holder():
     yield hold
     for process in processes:
         process.communicate(input="", timeout=30)
-

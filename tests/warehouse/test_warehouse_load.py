@@ -18,7 +18,9 @@ from warehouse.load import (
 def _current(con, url):
     return con.execute(
         "SELECT title, body, version, first_seen_at, last_seen_at, last_changed_at, first_run_id, "
-        "last_run_id, published_on FROM release_current WHERE url = ?", [url]).fetchone()
+        "last_run_id, published_on FROM release_current WHERE url = ?",
+        [url],
+    ).fetchone()
 
 
 def test_first_load_stores_version_one_with_everything_the_scraper_found(con) -> None:
@@ -28,9 +30,19 @@ def test_first_load_stores_version_one_with_everything_the_scraper_found(con) ->
     row = con.execute(
         "SELECT source_id, language, content_hash, methods->>'$.body', attachments, raw_sha256, "
         "version, published_on, content_source FROM release_current WHERE url = ?",
-        [release.url]).fetchone()
-    assert row == ("sh-en-whatsnew", "en", release.content_hash, "selector", ["https://x/a.pdf"],
-                   "ab" * 32, 1, date(2024, 8, 1), "Shanghai Observer")
+        [release.url],
+    ).fetchone()
+    assert row == (
+        "sh-en-whatsnew",
+        "en",
+        release.content_hash,
+        "selector",
+        ["https://x/a.pdf"],
+        "ab" * 32,
+        1,
+        date(2024, 8, 1),
+        "Shanghai Observer",
+    )
     assert con.execute("SELECT count(*) FROM release_versions").fetchone() == (2,)
 
 
@@ -43,8 +55,8 @@ def test_loading_the_same_result_twice_changes_nothing(con) -> None:
     assert again == LoadCounts(new=0, changed=0, unchanged=2, changed_urls=[])
     assert table_contents(con) == before
     assert con.execute(
-        "SELECT articles_fetched, articles_failed, releases_new FROM source_runs").fetchall() == [
-        (2, 1, 2)]
+        "SELECT articles_fetched, articles_failed, releases_new FROM source_runs"
+    ).fetchall() == [(2, 1, 2)]
 
 
 def test_rerun_of_unchanged_article_only_updates_when_it_was_seen(con) -> None:
@@ -52,7 +64,8 @@ def test_rerun_of_unchanged_article_only_updates_when_it_was_seen(con) -> None:
     counts = load_source_result(con, "run-2", make_result([make_release(1, fetched_at=later(24))]))
     assert counts.unchanged == 1
     title, _, version, first_seen, last_seen, last_changed, first_run, last_run, _ = _current(
-        con, make_release(1).url)
+        con, make_release(1).url
+    )
     assert (version, first_seen, last_changed, first_run) == (1, T0, T0, "run-1")
     assert (last_seen, last_run) == (later(24), "run-2")
     assert con.execute("SELECT count(*) FROM release_versions").fetchone() == (1,)
@@ -65,15 +78,20 @@ def test_edited_article_becomes_version_two_and_keeps_history(con) -> None:
     counts = load_source_result(con, "run-2", make_result([edited]))
     assert counts == LoadCounts(new=0, changed=1, unchanged=0, changed_urls=[original.url])
     _, body, version, first_seen, _, last_changed, first_run, last_run, _ = _current(
-        con, original.url)
+        con, original.url
+    )
     assert (body, version, first_seen, last_changed) == ("A corrected body.", 2, T0, later(5))
     assert (first_run, last_run) == ("run-1", "run-2")
-    history = con.execute("SELECT version, body, content_hash, run_id FROM release_versions "
-                          "ORDER BY version").fetchall()
-    assert history == [(1, original.body, original.content_hash, "run-1"),
-                       (2, "A corrected body.", edited.content_hash, "run-2")]
-    assert con.execute("SELECT releases_changed FROM source_runs WHERE run_id = 'run-2'"
-                       ).fetchone() == (1,)
+    history = con.execute(
+        "SELECT version, body, content_hash, run_id FROM release_versions ORDER BY version"
+    ).fetchall()
+    assert history == [
+        (1, original.body, original.content_hash, "run-1"),
+        (2, "A corrected body.", edited.content_hash, "run-2"),
+    ]
+    assert con.execute(
+        "SELECT releases_changed FROM source_runs WHERE run_id = 'run-2'"
+    ).fetchone() == (1,)
 
 
 def test_older_copy_loaded_after_an_edit_does_not_revert_it(con) -> None:
@@ -87,8 +105,11 @@ def test_older_copy_loaded_after_an_edit_does_not_revert_it(con) -> None:
 
 def test_duplicate_url_in_one_batch_keeps_the_latest_fetch(con) -> None:
     newest = make_release(1, title="Final title", fetched_at=later(2))
-    batch = [make_release(1, title="Early title"), newest,
-             make_release(1, title="Middle title", fetched_at=later(1))]
+    batch = [
+        make_release(1, title="Early title"),
+        newest,
+        make_release(1, title="Middle title", fetched_at=later(1)),
+    ]
     counts = load_source_result(con, "run-1", make_result(batch))
     assert counts.new == 1
     assert _current(con, newest.url)[0] == "Final title"
@@ -109,9 +130,14 @@ def test_fetch_log_is_one_batch_per_source_and_replaced_on_reload(con) -> None:
     load_source_result(con, "run-1", result)
     load_source_result(con, "run-1", result)
     rows = con.execute("SELECT kind, outcome, status, error FROM fetch_log ORDER BY url").fetchall()
-    assert sorted(rows, key=repr) == sorted([
-        ("article", "ok", 200, None), ("list", "ok", 200, None),
-        ("article", "http_error", 500, "HTTP 500")], key=repr)
+    assert sorted(rows, key=repr) == sorted(
+        [
+            ("article", "ok", 200, None),
+            ("list", "ok", 200, None),
+            ("article", "http_error", 500, "HTTP 500"),
+        ],
+        key=repr,
+    )
 
 
 def test_known_urls_groups_stored_urls_by_source(con) -> None:
@@ -129,24 +155,46 @@ def test_sources_upsert_keeps_one_row_with_the_latest_config(con) -> None:
     upsert_sources(con, [make_source(name="Old name")])
     upsert_sources(con, [make_source(name="New name"), make_source("zj-en-latest", "Zhejiang")])
     rows = con.execute("SELECT source_id, name, start_urls FROM sources ORDER BY 1").fetchall()
-    assert [row[:2] for row in rows] == [("sh-en-whatsnew", "New name"),
-                                         ("zj-en-latest", "Zhejiang")]
+    assert [row[:2] for row in rows] == [
+        ("sh-en-whatsnew", "New name"),
+        ("zj-en-latest", "Zhejiang"),
+    ]
     assert rows[0][2] == ["https://english.shanghai.gov.cn/en-Latest-WhatsNew/index.html"]
 
 
 def test_run_lifecycle_records_totals(con) -> None:
     start_run(con, "run-1", "live", T0, 7)
-    finish_run(con, "run-1", status="completed", finished_at=later(1), sources_failed=1,
-               releases_new=5, releases_changed=2, links_new=3, digest_path="data/d.md")
-    row = con.execute("SELECT mode, status, sources_total, sources_failed, releases_new, "
-                      "releases_changed, links_new, digest_path, finished_at FROM runs").fetchone()
+    finish_run(
+        con,
+        "run-1",
+        status="completed",
+        finished_at=later(1),
+        sources_failed=1,
+        releases_new=5,
+        releases_changed=2,
+        links_new=3,
+        digest_path="data/d.md",
+    )
+    row = con.execute(
+        "SELECT mode, status, sources_total, sources_failed, releases_new, "
+        "releases_changed, links_new, digest_path, finished_at FROM runs"
+    ).fetchone()
     assert row == ("live", "completed", 7, 1, 5, 2, 3, "data/d.md", later(1))
 
 
 def test_finishing_an_unknown_run_or_bad_mode_is_a_clear_error(con) -> None:
     with pytest.raises(ValueError, match="run 'ghost' was never started"):
-        finish_run(con, "ghost", status="completed", finished_at=T0, sources_failed=0,
-                   releases_new=0, releases_changed=0, links_new=0, digest_path=None)
+        finish_run(
+            con,
+            "ghost",
+            status="completed",
+            finished_at=T0,
+            sources_failed=0,
+            releases_new=0,
+            releases_changed=0,
+            links_new=0,
+            digest_path=None,
+        )
     with pytest.raises(ValueError, match="run mode 'nightly'"):
         start_run(con, "run-1", "nightly", T0, 1)
 
@@ -160,9 +208,11 @@ def test_a_failed_load_leaves_nothing_behind(con, monkeypatch) -> None:
     monkeypatch.setattr(load, "_upsert_source_run", explode)
     with pytest.raises(RuntimeError):
         load_source_result(con, "run-1", make_result([make_release(1)]))
-    counts = con.execute("SELECT (SELECT count(*) FROM release_current), "
-                         "(SELECT count(*) FROM release_versions), "
-                         "(SELECT count(*) FROM fetch_log)").fetchone()
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM release_current), "
+        "(SELECT count(*) FROM release_versions), "
+        "(SELECT count(*) FROM fetch_log)"
+    ).fetchone()
     assert counts == (0, 0, 0)
 
 

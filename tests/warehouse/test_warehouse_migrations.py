@@ -18,7 +18,8 @@ from warehouse.db import (
 def test_fresh_warehouse_applies_every_migration_once_and_records_it(db_path: Path) -> None:
     con = connect(db_path)
     recorded = con.execute(
-        "SELECT version, name, checksum FROM schema_migrations ORDER BY version").fetchall()
+        "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
+    ).fetchall()
     shipped = shipped_migrations()
     assert [(m.version, m.name, m.checksum) for m in shipped] == recorded
     assert [m.name for m in shipped][:2] == ["001_core_tables.sql", "002_analyst_views.sql"]
@@ -31,7 +32,8 @@ def test_second_connect_applies_nothing(db_path: Path) -> None:
     con = connect(db_path)
     assert migrate(con) == []
     assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
-        shipped_migrations())
+        shipped_migrations()
+    )
     con.close()
 
 

@@ -23,8 +23,12 @@ def loaded(db_path: Path, con) -> Path:
 
 def test_named_queries_include_the_analyst_set() -> None:
     names = set(named_queries())
-    assert {"followups_by_field", "recent_followups", "source_failures",
-            "commitment_overview"} <= names
+    assert {
+        "followups_by_field",
+        "recent_followups",
+        "source_failures",
+        "commitment_overview",
+    } <= names
 
 
 @pytest.mark.parametrize("name", sorted(named_queries()))
@@ -38,18 +42,24 @@ def test_plain_sql_returns_columns_and_rows(loaded: Path) -> None:
     assert (columns, rows) == (["source_id", "n"], [("sh-en-whatsnew", 2)])
 
 
-@pytest.mark.parametrize("sql", [
-    "DELETE FROM release_current",
-    "UPDATE settings SET value = '0' WHERE key = 'link_threshold'",
-    "SELECT 1; DROP TABLE runs",
-    "CREATE TABLE notes (a INTEGER)",
-    "COPY release_current TO 'dump.csv'",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM release_current",
+        "UPDATE settings SET value = '0' WHERE key = 'link_threshold'",
+        "SELECT 1; DROP TABLE runs",
+        "CREATE TABLE notes (a INTEGER)",
+        "COPY release_current TO 'dump.csv'",
+    ],
+)
 def test_write_statements_are_refused_and_change_nothing(loaded: Path, sql: str) -> None:
     with pytest.raises(QueryError, match="^read-only: "):
         run_query(loaded, sql)
-    counts = run_query(loaded, "SELECT (SELECT count(*) FROM release_current), "
-                               "(SELECT value FROM settings WHERE key = 'link_threshold')")[1]
+    counts = run_query(
+        loaded,
+        "SELECT (SELECT count(*) FROM release_current), "
+        "(SELECT value FROM settings WHERE key = 'link_threshold')",
+    )[1]
     assert counts == [(2, "0.42")]
 
 
@@ -61,23 +71,33 @@ def test_bad_sql_and_empty_query_are_one_line_errors(loaded: Path) -> None:
         run_query(loaded, "   ")
 
 
-ROWS = [("a,b", 1, 2.5, None, date(2024, 8, 1)), ('say "长三角"', -3, 0.0, True,
-                                                    datetime(2024, 8, 1, 2, tzinfo=UTC))]
+ROWS = [
+    ("a,b", 1, 2.5, None, date(2024, 8, 1)),
+    ('say "长三角"', -3, 0.0, True, datetime(2024, 8, 1, 2, tzinfo=UTC)),
+]
 COLUMNS = ["text", "n", "x", "flag", "when"]
 
 
 def test_csv_round_trips_columns_and_values() -> None:
     parsed = list(csv.reader(io.StringIO(format_rows(COLUMNS, ROWS, "csv"))))
-    assert parsed == [COLUMNS, ["a,b", "1", "2.5", "", "2024-08-01"],
-                      ['say "长三角"', "-3", "0.0", "True", "2024-08-01T02:00:00+00:00"]]
+    assert parsed == [
+        COLUMNS,
+        ["a,b", "1", "2.5", "", "2024-08-01"],
+        ['say "长三角"', "-3", "0.0", "True", "2024-08-01T02:00:00+00:00"],
+    ]
 
 
 def test_json_round_trips_to_records() -> None:
     records = json.loads(format_rows(COLUMNS, ROWS, "json"))
     assert records == [
         {"text": "a,b", "n": 1, "x": 2.5, "flag": None, "when": "2024-08-01"},
-        {"text": 'say "长三角"', "n": -3, "x": 0.0, "flag": True,
-         "when": "2024-08-01T02:00:00+00:00"},
+        {
+            "text": 'say "长三角"',
+            "n": -3,
+            "x": 0.0,
+            "flag": True,
+            "when": "2024-08-01T02:00:00+00:00",
+        },
     ]
 
 

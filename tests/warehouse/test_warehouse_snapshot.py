@@ -14,7 +14,8 @@ from warehouse.snapshot import default_snapshot_path, publish_snapshot
 
 def test_default_snapshot_sits_next_to_the_warehouse() -> None:
     assert default_snapshot_path(Path("data/yrdwatch.duckdb")) == Path(
-        "data/yrdwatch-latest.duckdb")
+        "data/yrdwatch-latest.duckdb"
+    )
 
 
 def test_snapshot_holds_tables_views_and_settings(db_path: Path, con) -> None:
@@ -22,12 +23,14 @@ def test_snapshot_holds_tables_views_and_settings(db_path: Path, con) -> None:
     snapshot = publish_snapshot(db_path, default_snapshot_path(db_path))
     reader = duckdb.connect(str(snapshot), read_only=True)
     assert reader.execute("SELECT count(*) FROM releases").fetchone() == (2,)
-    assert reader.execute("SELECT value FROM settings WHERE key = 'link_threshold'"
-                          ).fetchone() == ("0.42",)
+    assert reader.execute("SELECT value FROM settings WHERE key = 'link_threshold'").fetchone() == (
+        "0.42",
+    )
     assert reader.execute("SELECT count(*) FROM source_health").fetchone() == (0,)
     reader.close()
     assert sorted(p.name for p in db_path.parent.iterdir() if "latest" in p.name) == [
-        "yrdwatch-latest.duckdb"]  # no temp file left behind
+        "yrdwatch-latest.duckdb"
+    ]  # no temp file left behind
 
 
 def test_republishing_replaces_the_snapshot(db_path: Path, con) -> None:
@@ -40,7 +43,8 @@ def test_republishing_replaces_the_snapshot(db_path: Path, con) -> None:
 
 
 def test_snapshot_is_readable_while_another_process_holds_the_live_file(
-        db_path: Path, con, lock_holder) -> None:
+    db_path: Path, con, lock_holder
+) -> None:
     load_source_result(con, "run-1", make_result([make_release(1)]))
     snapshot = publish_snapshot(db_path, default_snapshot_path(db_path))
     con.close()

@@ -12,22 +12,36 @@ VIEWS = ("releases", "followups", "commitment_status", "source_health")
 
 
 def _add_commitment(con, commitment_id: str, field: str) -> None:
-    con.execute("INSERT INTO commitments VALUES (?, ?, 'key_field', ?, ?, 'd', ['rail'], ['铁路'], "
-                "'quote', NULL)", [commitment_id, field, f"{commitment_id} title", "标题"])
+    con.execute(
+        "INSERT INTO commitments VALUES (?, ?, 'key_field', ?, ?, 'd', ['rail'], ['铁路'], "
+        "'quote', NULL)",
+        [commitment_id, field, f"{commitment_id} title", "标题"],
+    )
 
 
 def _add_link(con, url: str, commitment_id: str, score: float) -> None:
     evidence = json.dumps({"terms": ["rail"], "sentences": ["A rail link."], "parts": {}})
-    con.execute("INSERT INTO links VALUES (?, ?, 'h', ?, ?, 'lex-1', 'run-1', ?)",
-                [url, commitment_id, score, evidence, T0])
+    con.execute(
+        "INSERT INTO links VALUES (?, ?, 'h', ?, ?, 'lex-1', 'run-1', ?)",
+        [url, commitment_id, score, evidence, T0],
+    )
 
 
 def _run(con, run_id: str, hour: int, *results, status: str = "completed") -> None:
     start_run(con, run_id, "demo", later(hour), len(results))
     for result in results:
         load_source_result(con, run_id, result)
-    finish_run(con, run_id, status=status, finished_at=later(hour),
-               sources_failed=0, releases_new=0, releases_changed=0, links_new=0, digest_path=None)
+    finish_run(
+        con,
+        run_id,
+        status=status,
+        finished_at=later(hour),
+        sources_failed=0,
+        releases_new=0,
+        releases_changed=0,
+        links_new=0,
+        digest_path=None,
+    )
 
 
 def _loaded(con) -> None:
@@ -52,15 +66,52 @@ def test_every_view_selects_on_a_loaded_warehouse(con, view: str) -> None:
 
 def test_contract_columns_are_present(con) -> None:
     expected = {
-        "releases": ["url", "source_id", "title", "published_on", "language", "body",
-                     "first_seen_at", "content_source", "version", "last_changed_at"],
-        "followups": ["url", "source_id", "title", "published_on", "language", "commitment_id",
-                      "field", "score", "evidence"],
-        "commitment_status": ["commitment_id", "field", "title_en", "followups",
-                              "first_followup", "last_followup", "status"],
-        "source_health": ["source_id", "name", "region", "language", "last_run_at",
-                          "last_success_at", "consecutive_failures", "items_last_run",
-                          "avg_items_per_run", "last_status", "last_error", "health"],
+        "releases": [
+            "url",
+            "source_id",
+            "title",
+            "published_on",
+            "language",
+            "body",
+            "first_seen_at",
+            "content_source",
+            "version",
+            "last_changed_at",
+        ],
+        "followups": [
+            "url",
+            "source_id",
+            "title",
+            "published_on",
+            "language",
+            "commitment_id",
+            "field",
+            "score",
+            "evidence",
+        ],
+        "commitment_status": [
+            "commitment_id",
+            "field",
+            "title_en",
+            "followups",
+            "first_followup",
+            "last_followup",
+            "status",
+        ],
+        "source_health": [
+            "source_id",
+            "name",
+            "region",
+            "language",
+            "last_run_at",
+            "last_success_at",
+            "consecutive_failures",
+            "items_last_run",
+            "avg_items_per_run",
+            "last_status",
+            "last_error",
+            "health",
+        ],
     }
     for view, columns in expected.items():
         found = [row[0] for row in con.execute(f"DESCRIBE {view}").fetchall()]
@@ -69,8 +120,9 @@ def test_contract_columns_are_present(con) -> None:
 
 def test_followups_use_the_threshold_from_settings(con) -> None:
     _loaded(con)
-    rows = con.execute("SELECT url, field, score, evidence->>'$.sentences[0]' FROM followups"
-                       ).fetchall()
+    rows = con.execute(
+        "SELECT url, field, score, evidence->>'$.sentences[0]' FROM followups"
+    ).fetchall()
     assert rows == [(make_release(1).url, "transport", 0.9, "A rail link.")]
     con.execute("UPDATE settings SET value = '0.1' WHERE key = 'link_threshold'")
     assert con.execute("SELECT count(*) FROM followups").fetchone() == (2,)
@@ -83,22 +135,43 @@ def test_commitment_status_is_worded_as_evidence(con) -> None:
         "transport.rail": "1 follow-up found, latest 2024-08-01",
         "energy": "no follow-up found as of 2024-08-01",
     }
-    row = con.execute("SELECT followups, first_followup, last_followup FROM commitment_status "
-                      "WHERE commitment_id = 'energy'").fetchone()
+    row = con.execute(
+        "SELECT followups, first_followup, last_followup FROM commitment_status "
+        "WHERE commitment_id = 'energy'"
+    ).fetchone()
     assert row == (0, None, None)
 
 
 def test_status_date_is_the_last_completed_run_day_in_shanghai(con) -> None:
     _add_commitment(con, "energy", "energy")
     assert con.execute("SELECT status FROM commitment_status").fetchone() == (
-        "no follow-up found (no completed run yet)",)
+        "no follow-up found (no completed run yet)",
+    )
     start_run(con, "late", "live", T0, 0)
     # 20:00 UTC on 2 August is already 3 August in Shanghai
-    finish_run(con, "late", status="completed", finished_at=datetime(2024, 8, 2, 20, tzinfo=UTC),
-               sources_failed=0, releases_new=0, releases_changed=0, links_new=0, digest_path=None)
+    finish_run(
+        con,
+        "late",
+        status="completed",
+        finished_at=datetime(2024, 8, 2, 20, tzinfo=UTC),
+        sources_failed=0,
+        releases_new=0,
+        releases_changed=0,
+        links_new=0,
+        digest_path=None,
+    )
     start_run(con, "crashed", "live", later(72), 0)
-    finish_run(con, "crashed", status="failed", finished_at=later(73), sources_failed=1,
-               releases_new=0, releases_changed=0, links_new=0, digest_path=None)
+    finish_run(
+        con,
+        "crashed",
+        status="failed",
+        finished_at=later(73),
+        sources_failed=1,
+        releases_new=0,
+        releases_changed=0,
+        links_new=0,
+        digest_path=None,
+    )
     status, as_of = con.execute("SELECT status, as_of FROM commitment_status").fetchone()
     assert (status, as_of) == ("no follow-up found as of 2024-08-03", date(2024, 8, 3))
 
@@ -109,14 +182,19 @@ def test_plural_wording_and_dates_span_all_followups(con) -> None:
     later_release = make_release(3, published_at=datetime(2025, 3, 9, 8, tzinfo=UTC))
     load_source_result(con, "run-1", make_result([later_release]))
     _add_link(con, later_release.url, "transport.rail", 0.55)
-    row = con.execute("SELECT followups, first_followup, last_followup, status "
-                      "FROM commitment_status WHERE commitment_id = 'transport.rail'").fetchone()
+    row = con.execute(
+        "SELECT followups, first_followup, last_followup, status "
+        "FROM commitment_status WHERE commitment_id = 'transport.rail'"
+    ).fetchone()
     assert row == (3, date(2024, 8, 1), date(2025, 3, 9), "3 follow-ups found, latest 2025-03-09")
 
 
 def _health(con, source_id: str = "sh-en-whatsnew") -> tuple:
-    return con.execute("SELECT health, consecutive_failures, last_status, last_error "
-                       "FROM source_health WHERE source_id = ?", [source_id]).fetchone()
+    return con.execute(
+        "SELECT health, consecutive_failures, last_status, last_error "
+        "FROM source_health WHERE source_id = ?",
+        [source_id],
+    ).fetchone()
 
 
 def test_three_failed_runs_make_a_source_broken(con) -> None:

@@ -12,46 +12,87 @@ T0 = datetime(2024, 8, 1, 2, 0, tzinfo=UTC)
 
 
 def make_source(source_id: str = "sh-en-whatsnew", name: str = "Shanghai What's New") -> Source:
-    return Source(id=source_id, name=name, region="shanghai", language="en",
-                  start_urls=("https://english.shanghai.gov.cn/en-Latest-WhatsNew/index.html",),
-                  list=ListRules(links="ul li a"), article=ArticleRules(), cms="shanghai")
+    return Source(
+        id=source_id,
+        name=name,
+        region="shanghai",
+        language="en",
+        start_urls=("https://english.shanghai.gov.cn/en-Latest-WhatsNew/index.html",),
+        list=ListRules(links="ul li a"),
+        article=ArticleRules(),
+        cms="shanghai",
+    )
 
 
-def make_release(number: int = 1, *, title: str | None = None, body: str | None = None,
-                 fetched_at: datetime = T0, source_id: str = "sh-en-whatsnew",
-                 published_at: datetime = datetime(2024, 7, 31, 23, 30, tzinfo=UTC)) -> Release:
+def make_release(
+    number: int = 1,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    fetched_at: datetime = T0,
+    source_id: str = "sh-en-whatsnew",
+    published_at: datetime = datetime(2024, 7, 31, 23, 30, tzinfo=UTC),
+) -> Release:
     return Release(
         url=f"https://english.shanghai.gov.cn/en-Latest-WhatsNew/20240801/{number:032x}.html",
-        source_id=source_id, language="en",
+        source_id=source_id,
+        language="en",
         title=title if title is not None else f"Delta rail link {number} opens",
         body=body if body is not None else f"An invented body about rail link {number}.",
         published_at=published_at,  # the default is 1 August in Shanghai
-        fetched_at=fetched_at, content_source="Shanghai Observer",
-        methods={"title": "selector", "body": "selector"}, attachments=("https://x/a.pdf",),
-        raw_sha256="ab" * 32)
+        fetched_at=fetched_at,
+        content_source="Shanghai Observer",
+        methods={"title": "selector", "body": "selector"},
+        attachments=("https://x/a.pdf",),
+        raw_sha256="ab" * 32,
+    )
 
 
-def make_result(releases: list[Release], *, source_id: str = "sh-en-whatsnew",
-                status: str = "ok", error: str | None = None, links_found: int | None = None,
-                failed_urls: tuple[str, ...] = ()) -> SourceResult:
-    fetches = [FetchRecord(source_id, r.url, "article", r.fetched_at, 200, 1000, 12.5)
-               for r in releases]
-    fetches += [FetchRecord(source_id, url, "article", T0, 500, 0, 3.0, "http_error", "HTTP 500")
-                for url in failed_urls]
-    fetches.append(FetchRecord(source_id, "https://english.shanghai.gov.cn/list.html", "list", T0,
-                               200, 5000, 20.0))
-    return SourceResult(source_id=source_id, releases=releases, fetches=fetches,
-                        links_found=len(releases) if links_found is None else links_found,
-                        pages_crawled=1, status=status, error=error)
+def make_result(
+    releases: list[Release],
+    *,
+    source_id: str = "sh-en-whatsnew",
+    status: str = "ok",
+    error: str | None = None,
+    links_found: int | None = None,
+    failed_urls: tuple[str, ...] = (),
+) -> SourceResult:
+    fetches = [
+        FetchRecord(source_id, r.url, "article", r.fetched_at, 200, 1000, 12.5) for r in releases
+    ]
+    fetches += [
+        FetchRecord(source_id, url, "article", T0, 500, 0, 3.0, "http_error", "HTTP 500")
+        for url in failed_urls
+    ]
+    fetches.append(
+        FetchRecord(
+            source_id, "https://english.shanghai.gov.cn/list.html", "list", T0, 200, 5000, 20.0
+        )
+    )
+    return SourceResult(
+        source_id=source_id,
+        releases=releases,
+        fetches=fetches,
+        links_found=len(releases) if links_found is None else links_found,
+        pages_crawled=1,
+        status=status,
+        error=error,
+    )
 
 
 def table_contents(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     """Every row of every warehouse table, in a stable order, for before/after comparisons."""
-    tables = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
-    ).fetchall()]
-    return {name: sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
-            for name in tables if name != "schema_migrations"}
+    tables = [
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+        ).fetchall()
+    ]
+    return {
+        name: sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
+        for name in tables
+        if name != "schema_migrations"
+    }
 
 
 def later(hours: int) -> datetime:
