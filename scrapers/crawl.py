@@ -37,6 +37,11 @@ CHARSET_PATTERN = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 Now = Callable[[], datetime]
 
 
+NO_DATE_REASON = (
+    "stored without a date: no parseable publication date in the page, its list item or its URL"
+)
+
+
 def utc_now() -> datetime:
     """Fetch times are stored timezone-aware in UTC."""
     return datetime.now(UTC)
@@ -246,6 +251,9 @@ async def _fetch_article(crawl: _Crawl, link: ListedLink, url: str) -> None:
         return
     release.raw_sha256 = hashlib.sha256(fetched.content).hexdigest()
     crawl.result.releases.append(release)
+    if release.published_at is None:
+        _fail(record, PageFailure("bad_date", NO_DATE_REASON))
+        crawl.article_failures.append(f"{url} : {NO_DATE_REASON}")
 
 
 def _extract(crawl: _Crawl, html: str, link: ListedLink, fetched_at: datetime) -> Release:

@@ -479,3 +479,37 @@ cms = "hanweb"
     assert result.status == "ok" and result.pages_crawled == 1
     assert sorted(r.title for r in result.releases) == ["江苏示例要闻3", "江苏示例要闻4"]
     assert [p for p in requested if "/col/" in p] == ["/col/col60096/index.html"]
+
+
+def test_undated_article_is_stored_and_named_bad_date(loopback_site) -> None:
+    site = loopback_site
+    site.add(
+        "/news/index.html",
+        '<html><body><ul class="news"><li><a href="/news/a1.html">无日期的通知</a></li></ul>'
+        "</body></html>",
+    )
+    site.add(
+        "/news/a1.html",
+        "<html><head><meta charset='utf-8'><title>无日期的通知</title></head><body>"
+        "<h1>无日期的通知</h1><div id='body'><p>示例正文：这是一则没有任何发布日期信息的通知，"
+        "用于检验日期缺失时的记录方式。</p></div></body></html>",
+    )
+    text = f"""
+[[source]]
+id = "undated"
+name = "Undated"
+region = "other"
+language = "zh"
+start_urls = ["{site.url("/news/index.html")}"]
+[source.list]
+links = "ul.news li a"
+[source.article]
+title = "h1"
+body = "#body"
+"""
+    result = crawl(site, parse_sources(text, "t.toml")[0])
+    assert [r.title for r in result.releases] == ["无日期的通知"]
+    assert result.releases[0].published_at is None
+    article = [f for f in result.fetches if f.kind == "article"][0]
+    assert article.outcome == "bad_date" and "no parseable publication date" in article.error
+    assert result.status == "partial"
