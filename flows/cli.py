@@ -71,7 +71,7 @@ def _add_run(sub) -> None:
 
 def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="the whole pipeline on the bundled archive, offline")
-    p.add_argument("--db", type=Path, help="warehouse file (default data/demo/yrdwatch.duckdb)")
+    p.add_argument("--db", type=Path, help="warehouse file (default data/demo.duckdb)")
     p.set_defaults(handler=cmd_demo)
 
 
@@ -133,6 +133,15 @@ def _load_sources(path: Path | None, ids: list[str] | None = None):
         raise UsageError(str(exc)) from exc
 
 
+def _print_details(snapshot_path: str) -> None:
+    """Source health and follow-ups per field, read from the snapshot just published."""
+    from warehouse.query import format_rows, run_query
+
+    for name in ("source_brief", "followups_by_field"):
+        print()
+        print(format_rows(*run_query(Path(snapshot_path), name), "table"))
+
+
 def _print_summary(summary) -> None:
     print(f"run {summary.run_id}: {summary.status}")
     print(f"  sources: {summary.sources_total} ({summary.sources_failed} failed or blocked)")
@@ -141,6 +150,9 @@ def _print_summary(summary) -> None:
     print(f"  warehouse: {summary.db_path}")
     print(f"  snapshot for SQL: {summary.snapshot_path}")
     print(f"  digest: {summary.digest_path}")
+    _print_details(summary.snapshot_path)
+    db_flag = "" if Path(summary.db_path) == default_db_path() else f" --db {summary.db_path}"
+    print(f"\nNext: yrdwatch sql{db_flag} recent_followups   (or any SQL on the snapshot)")
 
 
 def _run_monitor(**params):

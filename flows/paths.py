@@ -20,4 +20,4 @@ def digest_dir_for(db_path: Path) -> Path:
 
 def demo_db_path() -> Path:
     """The demo keeps its own warehouse so invented articles never mix with live data."""
-    return Path("data/demo/yrdwatch.duckdb")
+    return Path("data/demo.duckdb")
