@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -108,12 +109,19 @@ def serve_monitor(
         )
         server.start()
         os.environ["PREFECT_API_URL"] = server.api_url
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         _serve(kwargs, sources_file, db_path)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if server:
             server.stop()
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """Turn SIGTERM into a normal exit so the local server we started is stopped too."""
+    raise SystemExit(128 + signum)
 
 
 def _serve(schedule: dict, sources_file: str | None, db_path: str) -> None:
