@@ -9,6 +9,7 @@ flows, so `sql`, `eval` and `sources list` start quickly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -45,7 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_digest(sub)
     _add_eval(sub)
     _add_sources(sub)
+    _register_modules(sub)
     return parser
+
+
+def _register_modules(sub) -> None:
+    """Commands that live in their own modules (one per area)."""
+    from flows import cli_record
+
+    cli_record.register(sub)
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -65,6 +74,12 @@ def _add_run(sub) -> None:
         help="run only this source (repeatable)",
     )
     p.add_argument("--replay-url", help="serve the crawl from an archive server at this URL")
+    p.add_argument(
+        "--replay",
+        type=Path,
+        metavar="FILE",
+        help="serve the crawl from a WARC file (yrdwatch record) or an archive folder",
+    )
     _db_arg(p)
     p.set_defaults(handler=cmd_run)
 
@@ -166,6 +181,8 @@ def _run_monitor(**params):
 
 def cmd_run(args) -> int:
     _load_sources(args.sources, args.source_ids)
+    if args.replay is not None:
+        return _run_replayed(args)
     summary = _run_monitor(
         sources_file=str(args.sources) if args.sources else None,
         source_ids=args.source_ids,
@@ -173,6 +190,30 @@ def cmd_run(args) -> int:
         replay_url=args.replay_url,
         mode="replay" if args.replay_url else "live",
     )
+    _print_summary(summary)
+    return 0 if summary.status == "completed" else 1
+
+
+def _run_replayed(args) -> int:
+    """`run --replay FILE`: serve the WARC file (or archive folder) on loopback for the run."""
+    from scrapers.replay import replay_url_for
+
+    if args.replay_url:
+        raise UsageError("pass either --replay or --replay-url, not both")
+    if not args.replay.exists():
+        raise UsageError(f"{args.replay}: not found; pass a WARC file from `yrdwatch record`")
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(replay_url_for(args.replay))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        summary = _run_monitor(
+            sources_file=str(args.sources) if args.sources else None,
+            source_ids=args.source_ids,
+            db_path=str(args.db or default_db_path()),
+            replay_url=url,
+            mode="replay",
+        )
     _print_summary(summary)
     return 0 if summary.status == "completed" else 1
 

@@ -30,15 +30,20 @@ class BlockVerdict:
     reason: str
 
 
-def detect_block(status: int, html: str, headers: Mapping[str, str]) -> BlockVerdict | None:
+def detect_block(
+    status: int, html: str, headers: Mapping[str, str], final_url: str | None = None
+) -> BlockVerdict | None:
     """Knownsec cloud-defence block page (text "知道创宇云防御"/"创宇盾", cookie __jsluid_s), WZWS
     challenge (wzwschallenge / WZWSRE / wzws_sessionid), HTTP 412 + cookie-setting script, 200
     challenge pages (tiny page that only runs JS to set document.cookie and reload), generic
-    403/405/521. Name the vendor only on strong evidence."""
+    403/405/521. Name the vendor only on strong evidence.
+
+    `final_url` is where redirects ended: a client that follows the WZWS redirect never sees its
+    Location header, only a final URL under /WZWSRE…"""
     page = (html or "")[:SCAN_CHARS]
     lowered = page.lower()
     cookies = _header(headers, "set-cookie").lower()
-    location = _header(headers, "location").lower()
+    location = " ".join((_header(headers, "location"), final_url or "")).lower()
     small = len(page) <= CHALLENGE_MAX_CHARS
     for check in (_knownsec, _wzws, _rivers):
         verdict = check(status, lowered, cookies, location, small)

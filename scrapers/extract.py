@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -48,6 +48,10 @@ DEFAULT_FURNITURE = (
     ".related", ".xgxw", ".xglj", ".relnews", "#footer", ".footer", ".foot", "#header",
     ".header", ".edit", ".editor", ".info", "#div_currpage",
 )  # fmt: skip
+# Where sites list a release's documents outside its body text (NDRC table.enclosure, fgw.sh
+# div.xgfj / div.pdf-content): read before furniture removal, recorded as attachments.
+ATTACHMENT_CONTAINERS = "table.enclosure, div.xgfj, div.pdf-content, .fujian, .attachment"
+CONTINUATION_BODY = "#Content"  # China Daily-built sites: the body on pages 2.. of an article
 BLOCK_TAGS = (
     "p", "div", "section", "article", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
     "h6", "table", "ul", "ol", "blockquote", "pre", "dd", "dt", "center",
@@ -137,6 +141,7 @@ def extract_article(
     title = _title(soup, metas, rules, methods, url)
     published_at = _date(soup, metas, rules, methods, url, listed)
     content_source = _content_source(soup, metas, rules, methods)
+    listed_attachments = _attachments_in(soup, ATTACHMENT_CONTAINERS, url)
     body = _body(soup, rules, methods, url, title)
     return Release(
         url=canonical_url(url),
@@ -148,8 +153,44 @@ def extract_article(
         fetched_at=fetched_at,
         content_source=content_source,
         methods=methods,
-        attachments=body.attachments,
+        attachments=tuple(dict.fromkeys(body.attachments + listed_attachments)),
     )
+
+
+def join_pages(
+    first: Release, more_bodies: list[str], rules: ArticleRules | None = None
+) -> Release:
+    """A multi-page article (China Daily-style c_<id>_2.htm …) as one release: page 1's fields with
+    the bodies of the continuation pages appended in order.
+
+    `more_bodies` are the decoded HTML responses of pages 2.. (see
+    scrapers.listing.continuation_urls); text without markup is taken as it is. A page that
+    yields no body is skipped and logged; paragraphs page 1 already has are not repeated."""
+    rules = rules or ArticleRules(body=CONTINUATION_BODY)
+    paragraphs = first.body.split("\n\n") if first.body else []
+    attachments = list(first.attachments)
+    for number, page in enumerate(more_bodies, start=2):
+        extra = _continuation_body(page, rules, first, number)
+        if extra is None:
+            continue
+        seen = set(paragraphs)
+        paragraphs.extend(p for p in extra.text.split("\n\n") if p not in seen)
+        attachments.extend(a for a in extra.attachments if a not in attachments)
+    body = "\n\n".join(paragraphs)[:MAX_BODY_CHARS]
+    methods = {**first.methods, "pages": str(1 + len(more_bodies))}
+    return replace(first, body=body, attachments=tuple(attachments), methods=methods)
+
+
+def _continuation_body(page: str, rules: ArticleRules, first: Release, number: int) -> _Body | None:
+    if "<" not in page:
+        text = _clean_body([_squash(line) for line in page.split("\n") if line.strip()], "")
+        return _Body(text, ()) if text else None
+    soup = BeautifulSoup(page[:MAX_HTML_CHARS], "lxml")
+    try:
+        return _body(soup, rules, {}, first.url, first.title)
+    except ExtractionError as exc:
+        logger.info("page %d of %s has no body (%s); skipped", number, first.url, exc)
+        return None
 
 
 # --- error pages -------------------------------------------------------------------------------
@@ -427,6 +468,13 @@ def _is_header_line(line: str, title: str) -> bool:
         return False
     dated = _DATE_LABEL.search(line) or _DATE_ONLY_LINE.match(line)
     return bool(dated and parse_date(line))
+
+
+def _attachments_in(soup: BeautifulSoup, css: str, url: str) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for container in select_optional(soup, css):
+        found.update(dict.fromkeys(_attachments(container, url)))
+    return tuple(found)
 
 
 def _attachments(root: Tag, url: str) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ class ListRules:
     page_url: str | None = None  # template for page N>=2: "{n}" = N, "{i}" = N-1
     datastore: bool = False  # Hanweb: records embedded as <datastore> XML
     skip: str | None = None  # CSS of list items to ignore (separator <li>s)
+    json: bool = False  # gov.cn: the list is a JSON array of {TITLE, URL, DOCRELPUBTIME}
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,9 @@ class FetchRecord:
     bytes: int = 0
     elapsed_ms: float = 0.0
     outcome: str = "ok"  # ok | not_modified | http_error | network_error | blocked |
-    #                      extraction_failed | bad_date | too_large | skipped
+    #                      extraction_failed | bad_date | too_large | skipped |
+    #                      robots_disallowed | offsite_redirect | redirect_error |
+    #                      budget_exceeded | duplicate | selector_error
     error: str | None = None
 
 
@@ -107,3 +110,7 @@ class SourceResult:
     pages_crawled: int = 0
     status: str = "ok"  # ok | partial | failed | blocked
     error: str | None = None  # the source-level reason, in words
+    # conditional-request state of list pages, {canonical page URL: {etag, last_modified,
+    # body_sha256, links_sha256, verified_at}} plus {"host:<host>": {conditional_broken: ...}};
+    # the warehouse stores it and passes it back to the next crawl (see scrapers.crawl)
+    list_validators: dict[str, dict] = field(default_factory=dict)

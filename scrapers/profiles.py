@@ -11,6 +11,9 @@ from typing import Any
 
 from scrapers.models import ArticleRules, ListRules
 
+# Shanghai municipal CMS (www, english, fgw): policy lists ul.tadaty-list [seen]; fgw's
+# ul.nowrapli, the "上海要闻" ul.news-green and the English lists ([unknown] class names) are
+# set per source in the registry.
 _SHANGHAI = (
     ListRules(
         links="ul.tadaty-list li a[href]",
@@ -23,27 +26,33 @@ _SHANGHAI = (
         furniture=("div.newsbox", "#xggj", ".Article-title-zw", ".fontsize", ".share"),
     ),
 )
+# www.gov.cn (zh, content_N.htm) and english.www.gov.cn (content_WS<24 hex>.html) [seen];
+# the JSON lists behind some columns are read when `json = true` or the URL ends in .json.
 _GOVCN = (
     ListRules(
         links=".news_box .list li h4 a[href]",
         skip="li.line",
-        url_pattern=r"content_\d+\.htm$",
+        url_pattern=r"content_\d+\.htm$|content_WS[0-9a-f]{24}\.html$",
         page_url="home_{i}.htm",
     ),
     ArticleRules(
         title="div.share-title",
-        body="#UCAP-CONTENT",
+        body="#UCAP-CONTENT, .pages_content, div.Artical_Content",
         source="div.pages-date .font",
-        furniture=("img.wordlogo", "div.header_logo", ".editor", ".pages_print"),
+        furniture=("img.wordlogo", "div.header_logo", ".editor", ".pages_print", "div.edit"),
     ),
 )
+# Hanweb JCMS: page 1 embeds <datastore>; pages 2+ are POSTs (scrapers.listing.hanweb_page_request).
 _HANWEB = (
     ListRules(
         links="li a[href]",
         datastore=True,
         url_pattern=r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$",
     ),
-    ArticleRules(body="#zoom, .article_content, .Custom_UnionStyle, .bt-content"),
+    ArticleRules(
+        body="#zoom, .article_content, .Custom_UnionStyle, .bt-content, .zc_article_con, "
+        "div.article-conter"
+    ),
 )
 _CHINADAILY = (
     ListRules(
@@ -60,14 +69,26 @@ _TRUECMS = (
     ),
     ArticleRules(title="h1"),
 )
-# Inferred from gov-sites.md §5.3 / §4.1; no fixtures beyond the reference's shapes yet.
+# TRS (NDRC): list ul.u-list, date "YYYY/MM/DD", body div.TRS_Editor [seen]; pagination
+# index_1.html, index_2.html ... is the TRS convention [inferred], so page 2 = index_1.html.
 _TRS = (
-    ListRules(links="ul.u-list li a[href]", url_pattern=r"/t\d{8}_\d+(?:_ext)?\.html$"),
-    ArticleRules(body="div.TRS_Editor, div.article_con", furniture=("div.logo",)),
+    ListRules(
+        links="ul.u-list li a[href]",
+        url_pattern=r"/t\d{8}_\d+(?:_ext)?\.html$",
+        page_url="index_{i}.html",
+    ),
+    ArticleRules(
+        body="div.TRS_Editor, div.article_con, .article_l .article_con",
+        furniture=("div.logo", "table.enclosure"),
+    ),
 )
+# Anhui site-group platform: sub-sites ul.doc_list li + span.date, body div.wzcon [seen];
+# www.ah.gov.cn's ≈2020 div.navjz layout (every 6th li a separator) kept as a fallback.
 _ANHUI = (
     ListRules(
-        links="ul.doc_list li a[href], div.navjz ul li a[href]", url_pattern=r"/\d{9}\.html$"
+        links="ul.doc_list li a[href], div.navjz ul li a[href]",
+        url_pattern=r"/\d{9}\.html$",
+        next="a.default_pgNext",
     ),
     ArticleRules(body="div.wzcon"),
 )

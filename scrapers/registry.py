@@ -36,7 +36,7 @@ SOURCE_KEYS = frozenset(
     }
 )
 REQUIRED_KEYS = ("id", "name", "region", "language", "start_urls")
-LIST_KEYS = frozenset({"links", "next", "url_pattern", "page_url", "datastore", "skip"})
+LIST_KEYS = frozenset({"links", "next", "url_pattern", "page_url", "datastore", "skip", "json"})
 ARTICLE_KEYS = frozenset({"title", "date", "body", "source", "furniture"})
 CSS_KEYS = frozenset({"links", "next", "skip", "title", "date", "body", "source"})
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -162,7 +162,7 @@ def _section(
 
 def _section_value(section: dict[str, Any], key: str, path: str, where: _Where) -> Any:
     value = section[key]
-    if key == "datastore":
+    if key in ("datastore", "json"):
         return _expect(value, bool, path, where)
     if key == "furniture":
         return tuple(_css(item, path, where) for item in _string_list(value, path, where))

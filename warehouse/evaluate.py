@@ -107,8 +107,9 @@ class EvalReport:
     threshold: float
     method: str
     items: int
-    results: dict[tuple[str, str, str], MethodScores] = field(default_factory=dict)
+    results: dict[tuple, MethodScores] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)  # linker mistakes by part
+    sets: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ input
@@ -217,23 +218,43 @@ def score(pairs: Iterable[tuple[Item, Prediction]]) -> MethodScores:
     return MethodScores(Scores(*det), Scores(*fld), count)
 
 
+ALL_SETS = "all sets"
+LABELED_DIR = Path(__file__).with_name("labeled")
+
+
 def evaluate_items(
     items: Sequence[Item],
     catalog: Sequence[Commitment],
     threshold: float = LINK_THRESHOLD,
     path: Path = Path("-"),
+    sets: dict[str, Sequence[Item]] | None = None,
 ) -> EvalReport:
-    """Run both methods once per item and score every (part, language) slice."""
+    """Run both methods once per item and score every (set, part, language) slice.
+
+    `items` must be the concatenation of the `sets` (default: one set named after path)."""
+    sets = dict(sets or {Path(path).stem: items})
     predictors = {LINKER: linker_predictor(catalog, threshold), BASELINE: baseline_predict}
-    predictions = {name: [p(item) for item in items] for name, p in predictors.items()}
-    report = EvalReport(Path(path), threshold, METHOD_VERSION, len(items))
+    report = EvalReport(Path(path), threshold, METHOD_VERSION, len(items), sets=list(sets))
+    every: dict[str, list[Prediction]] = {name: [] for name in predictors}
+    for set_name, set_items in sets.items():
+        for name, predict in predictors.items():
+            preds = [predict(item) for item in set_items]
+            every[name] += preds
+            _score_slices(report, set_name, name, set_items, preds)
+    for name, preds in every.items():
+        _score_slices(report, ALL_SETS, name, items, preds)
+    report.errors = _linker_errors(items, every[LINKER])
+    return report
+
+
+def _score_slices(report, set_name, name, items, preds) -> None:
     for part in PARTS:
         for language in LANGUAGES:
             chosen = [i for i, item in enumerate(items) if _in_slice(item, part, language)]
-            for name, preds in predictions.items():
-                report.results[(part, language, name)] = score((items[i], preds[i]) for i in chosen)
-    report.errors = _linker_errors(items, predictions[LINKER])
-    return report
+            result = score((items[i], preds[i]) for i in chosen)
+            report.results[(set_name, part, language, name)] = result
+            if set_name == ALL_SETS:
+                report.results[(part, language, name)] = result
 
 
 def _in_slice(item: Item, part: str, language: str) -> bool:
@@ -258,47 +279,68 @@ def evaluate_file(
     return evaluate_items(items, catalog or load_catalog(), threshold, Path(path))
 
 
+def evaluate_sets(
+    paths: Sequence[Path],
+    catalog: Sequence[Commitment] | None = None,
+    threshold: float = LINK_THRESHOLD,
+    extra: dict[str, Sequence[Item]] | None = None,
+) -> EvalReport:
+    """Evaluate several labelled sets at once: each set, and all of them together."""
+    sets = {Path(p).stem: read_items(Path(p)) for p in paths}
+    sets.update({name: list(found) for name, found in (extra or {}).items() if found})
+    items = [item for found in sets.values() for item in found]
+    if not items:
+        raise EvalInputError("no labelled items: pass a JSONL file or label some links first")
+    where = Path(", ".join(sets))
+    return evaluate_items(items, catalog or load_catalog(), threshold, where, sets)
+
+
 # ------------------------------------------------------------------ report
 
 _PART_NOTES = {
-    TUNE: "tune part: terms and threshold were chosen on these items",
-    HELD_OUT: "held-out part: never used for tuning; the honest estimate",
+    TUNE: "tune: terms, weights and thresholds were chosen looking at these items",
+    HELD_OUT: "held-out: never used for tuning, errors not inspected; the honest estimate",
     ALL: "all items",
 }
 
 
 def format_report(report: EvalReport) -> str:
-    """A plain-text table: both parts and the total, per language, linker vs baselines."""
+    """ONE plain-text table: every set and part, per language, linker next to the baselines."""
     lines = [
         f"yrdwatch eval: {report.path} ({report.items} items), method {report.method}, "
         f"threshold {report.threshold:.2f}",
         f"split: sha256('{SPLIT_SALT}' + id) -> {TUNE_PERCENT}% tune / "
         f"{100 - TUNE_PERCENT}% held-out",
-        "baselines: detection = names the delta (长三角/长江三角洲/Yangtze River Delta/"
-        "Yangtze Delta); fields = one keyword list per field",
+        *(f"  [{part}] {note}" for part, note in _PART_NOTES.items()),
+        "baselines (same run): detection = names the delta (长三角/长江三角洲/Yangtze River "
+        "Delta/Yangtze Delta); fields = one keyword list per field",
         "fields: micro P/R/F1 over gold positives (gold fields vs fields of linked commitments)",
+        "",
+        _header(),
     ]
-    for part in PARTS:
-        lines += ["", f"[{part}] {_PART_NOTES[part]}", _header()]
-        for language in LANGUAGES:
-            for name in (LINKER, BASELINE):
-                lines.append(_row(language, name, report.results[(part, language, name)]))
-    for part in (TUNE, HELD_OUT):
-        if report.errors.get(part):
-            lines.append(f"linker errors ({part}): {', '.join(report.errors[part])}")
+    for set_name in [ALL_SETS, *report.sets] if len(report.sets) > 1 else report.sets:
+        for part in PARTS:
+            lines += [_row(report, set_name, part, language) for language in LANGUAGES]
+    held_out = len(report.errors.get(HELD_OUT, []))
+    if report.errors.get(TUNE):
+        lines.append(f"linker errors (tune): {', '.join(report.errors[TUNE])}")
+    lines.append(f"linker detection errors (held-out, not listed): {held_out}")
     return "\n".join(lines)
 
 
 def _header() -> str:
     return (
-        f"{'lang':<5} {'method':<9} {'n':>4}  {'det P':>6} {'det R':>6} {'det F1':>6}"
-        f"  {'fld P':>6} {'fld R':>6} {'fld F1':>6}"
+        f"{'set':<18} {'part':<8} {'lang':<4} {'n':>4}  {'det P':>6} {'det R':>6} {'det F1':>6}"
+        f" {'base':>6}  {'fld P':>6} {'fld R':>6} {'fld F1':>6} {'base':>6}"
     )
 
 
-def _row(language: str, name: str, s: MethodScores) -> str:
-    d, f = s.detection, s.fields
+def _row(report: EvalReport, set_name: str, part: str, language: str) -> str:
+    linker = report.results[(set_name, part, language, LINKER)]
+    base = report.results[(set_name, part, language, BASELINE)]
+    d, f = linker.detection, linker.fields
     return (
-        f"{language:<5} {name:<9} {s.items:>4}  {d.precision:>6.3f} {d.recall:>6.3f} "
-        f"{d.f1:>6.3f}  {f.precision:>6.3f} {f.recall:>6.3f} {f.f1:>6.3f}"
+        f"{set_name[:18]:<18} {part:<8} {language:<4} {linker.items:>4}  {d.precision:>6.3f} "
+        f"{d.recall:>6.3f} {d.f1:>6.3f} {base.detection.f1:>6.3f}  {f.precision:>6.3f} "
+        f"{f.recall:>6.3f} {f.f1:>6.3f} {base.fields.f1:>6.3f}"
     )

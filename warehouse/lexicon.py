@@ -14,10 +14,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 40_000  # scraped text is hostile: cap what we segment and scan
+USER_DICT = Path(__file__).with_name("yrd_dict.txt")  # jieba dictionary of programme names
 
 # Names of the region itself: a release must be anchored in the delta to be a follow-up.
 DELTA_NAMES_EN = ("yangtze river delta", "yangtze delta", "yrd")
@@ -59,6 +61,53 @@ PROGRAMMES_ZH = (
     "主要领导座谈会",
     "沪苏浙皖",
     "新安江",
+)
+# Words of members acting together: two members named in one sentence with one of these is
+# cooperation, not a passing mention of a neighbour.
+COOPERATION_CUES_EN = (
+    "joint",
+    "jointly",
+    "together",
+    "agreement",
+    "agreed",
+    "signed",
+    "pact",
+    "cross-provincial",
+    "cross-border",
+    "inter-provincial",
+    "interprovincial",
+    "between",
+    "linking",
+    "connecting",
+    "shared",
+    "share",
+    "sharing",
+    "counterparts",
+    "mutual",
+    "mutually",
+    "each other",
+)
+COOPERATION_CUES_ZH = (
+    "联合",
+    "共建",
+    "共同",
+    "签署",
+    "协议",
+    "跨省",
+    "省际",
+    "两地",
+    "三地",
+    "四地",
+    "互认",
+    "互通",
+    "联动",
+    "协同",
+    "合作",
+    "连接",
+    "共享",
+    "一体化",
+    "毗邻",
+    "省界",
 )
 # The three parts of the demonstration zone named together stand for the zone itself.
 DEMO_ZONE_PARTS = (("qingpu", "青浦"), ("wujiang", "吴江"), ("jiashan", "嘉善"))
@@ -196,13 +245,19 @@ def _get_tokenizer():
 
         jieba.setLogLevel(logging.WARNING)
         _tokenizer = jieba.Tokenizer()
-        _add_words(_base_words())
+        _add_words([*_base_words(), *_user_dict_words()])
     return _tokenizer
 
 
 def _base_words() -> list[str]:
     provinces = [name for _, zh in PROVINCE_NAMES.values() for name in zh if len(name) > 1]
     return [*DELTA_NAMES_ZH, *PROGRAMMES_ZH, *OTHER_REGIONS_ZH, *provinces]
+
+
+def _user_dict_words() -> list[str]:
+    """Programme names from yrd_dict.txt (jieba user-dictionary format: word freq tag)."""
+    lines = USER_DICT.read_text(encoding="utf-8").splitlines() if USER_DICT.is_file() else []
+    return [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
 
 
 def _add_words(words: Iterable[str]) -> None:
@@ -259,6 +314,14 @@ def count_term(term: str, text: str, seg: Segmented | None) -> int:
     return count_english(term, text)
 
 
+def names_cooperation(text: str) -> bool:
+    """A prepared sentence uses a word of members acting together."""
+    lowered = text.lower()
+    return any(cue in text for cue in COOPERATION_CUES_ZH) or any(
+        count_english(cue, lowered) for cue in COOPERATION_CUES_EN
+    )
+
+
 def provinces_named(text: str) -> set[str]:
     """Which of the four members (or their cities) a prepared text names."""
     lowered = text.lower()
@@ -268,3 +331,56 @@ def provinces_named(text: str) -> set[str]:
         if any(name in text for name in names_zh)
         or any(count_english(name, lowered) for name in names_en)
     }
+
+
+# ------------------------------------------------------------------- cross-language keys
+
+# The same programme in both languages, so a Chinese release and its English translation can
+# be recognised as one story. Key -> (English names, Chinese names).
+PROGRAMME_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "g60": (("g60",), ("G60",)),
+    "demo_zone": (("demonstration zone",), ("示范区",)),
+    "hongqiao": (("hongqiao",), ("虹桥",)),
+    "cooperation_office": (("cooperation office",), ("合作办公室",)),
+    "leaders_symposium": (
+        ("symposium of the region's main leaders", "leaders' symposium", "main leaders"),
+        ("主要领导座谈会",),
+    ),
+    "joint_meeting": (("joint meeting",), ("联席会议",)),
+    "xinan_river": (("xin'an river",), ("新安江",)),
+    "taihu": (("taihu",), ("太湖",)),
+    "dead_end_roads": (("dead-end road", "dead end road", "boundary road"), ("断头路",)),
+    "medical_settlement": (("medical settlement", "settled directly"), ("直接结算",)),
+    "social_security_card": (("social security card",), ("社保卡", "社会保障卡")),
+    "hydrogen": (("hydrogen",), ("氢",)),
+    "5g": (("5g",), ("5G",)),
+    **{
+        f"rail_{n}": ((en,), (zh,))
+        for n, (en, zh) in enumerate(
+            (
+                ("shanghai-suzhou-nantong", "沪苏通"),
+                ("shanghai-suzhou-huzhou", "沪苏湖"),
+                ("nantong-suzhou-jiaxing-ningbo", "通苏嘉甬"),
+                ("shanghai-nanjing-hefei", "沪宁合"),
+            )
+        )
+    },
+}
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def programme_keys(text: str) -> frozenset[str]:
+    """The language-neutral keys of the programmes a prepared text names."""
+    lowered = text.lower()
+    return frozenset(
+        key
+        for key, (names_en, names_zh) in PROGRAMME_KEYS.items()
+        if any(name in text for name in names_zh)
+        or any(count_english(name, lowered) for name in names_en)
+    )
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """Numbers written with digits (thousands separators dropped); 1-digit ones say little."""
+    found = (n.replace(",", "") for n in _NUMBER_RE.findall(text))
+    return frozenset(n for n in found if len(n) >= 2)

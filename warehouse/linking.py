@@ -23,13 +23,15 @@ from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "lex-1"
-LINK_THRESHOLD = 0.42  # follow-up threshold, chosen on the tune part of the dev set only
+METHOD_VERSION = "lex-2"
+LINK_THRESHOLD = 0.42  # follow-up threshold, chosen on the tune parts only
+FIELD_THRESHOLD = 0.45  # a follow-up also links every further commitment scoring this much
 STORE_FLOOR = 0.2  # candidates below this are not stored at all
 TITLE_WEIGHT = 3.0  # a term in the headline counts this much more than one in the body
 REPEAT_BONUS = 0.25  # each further body occurrence of a term adds this, up to MAX_REPEATS
 MAX_REPEATS = 4
-HALF_STRENGTH_POINTS = 2.0  # term points at which term strength reaches 0.5
+HALF_STRENGTH_POINTS = 1.3  # term points at which term strength reaches 0.5
+MEMBERS_TOGETHER_ANCHOR = 0.8
 MAX_EVIDENCE_SENTENCES = 3
 MAX_SENTENCE_CHARS = 300
 
@@ -125,9 +127,17 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
         + _names_demo_zone(text),
         "provinces": sorted(lexicon.provinces_named(text)),
+        "members_together": sum(1 for s in sentences if _members_together(s)),
         "other_in_title": any(_hits(_OTHER_TERMS, s) for s in title),
         "other_sentences": sum(1 for s in body if _hits(_OTHER_TERMS, s)),
     }
+
+
+def _members_together(sentence: _Sentence) -> bool:
+    """Two or more members in one sentence with a word of cooperation."""
+    return len(lexicon.provinces_named(sentence.text)) >= 2 and lexicon.names_cooperation(
+        sentence.text
+    )
 
 
 def _names_demo_zone(text: str) -> int:
@@ -147,6 +157,8 @@ def _anchor_factor(facts: dict) -> tuple[float, str]:
         return 0.9, "delta programme named in the body"
     if facts["delta_sentences"] >= 2:
         return 0.85, "delta named in several sentences"
+    if facts["members_together"] and not facts["other_sentences"]:
+        return MEMBERS_TOGETHER_ANCHOR, "two or more members acting together in one sentence"
     if facts["delta_sentences"] == 1 and members >= 2:
         return 0.7, "delta named once, with two or more members"
     if members >= 2:
@@ -244,20 +256,34 @@ def link_text(
     language: str,
     catalog: Sequence[Commitment],
     threshold: float = LINK_THRESHOLD,
+    field_threshold: float = FIELD_THRESHOLD,
+    store_floor: float = STORE_FLOOR,
 ) -> Decision:
-    """Score one release against every commitment and decide whether it is a follow-up."""
+    """Score one release against every commitment and decide whether it is a follow-up.
+
+    A release is a follow-up when its best commitment scores at least `threshold`; it then
+    links that commitment and every other one scoring at least `field_threshold` (a single
+    body mention is enough to detect a follow-up, not to add a second field)."""
     lexicon.add_user_words(term for c in catalog for term in c.terms_zh)
     sentences = _sentences(title or "", body or "")
     anchor = _anchor(sentences)
     scored = (_score_commitment(c, sentences, anchor) for c in catalog)
     candidates = sorted(
-        (c for c in scored if c and c.score >= STORE_FLOOR),
+        (c for c in scored if c and c.score >= store_floor),
         key=lambda c: (-c.score, c.commitment_id),
     )
     best = candidates[0].score if candidates else 0.0
-    links = [c for c in candidates if c.score >= threshold]
+    links = _chosen_links(candidates, threshold, field_threshold)
     logger.debug("linked %r (%s): best %.3f, %d links", title[:60], language, best, len(links))
     return Decision(bool(links), best, links, candidates, anchor)
+
+
+def _chosen_links(
+    candidates: list[LinkCandidate], threshold: float, field_threshold: float
+) -> list[LinkCandidate]:
+    if not candidates or candidates[0].score < threshold:
+        return []
+    return [candidates[0], *(c for c in candidates[1:] if c.score >= field_threshold)]
 
 
 def method_version(catalog: Sequence[Commitment]) -> str:
@@ -265,14 +291,19 @@ def method_version(catalog: Sequence[Commitment]) -> str:
     return f"{METHOD_VERSION}+{catalog_digest(list(catalog))}"
 
 
-def read_threshold(con) -> float:
-    """The threshold the `followups` view uses (settings 'link_threshold'), else the default."""
+def read_threshold(con, key: str = "link_threshold", default: float = LINK_THRESHOLD) -> float:
+    """A threshold the `followups` view uses (a settings row), else the default."""
     try:
-        row = con.execute("SELECT value FROM settings WHERE key = 'link_threshold'").fetchone()
+        row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     except duckdb.CatalogException as exc:  # no settings table yet: use the default
         logger.debug("no settings table (%s); using default threshold", exc)
-        return LINK_THRESHOLD
-    return float(row[0]) if row and row[0] is not None else LINK_THRESHOLD
+        return default
+    return float(row[0]) if row and row[0] is not None else default
+
+
+def read_thresholds(con) -> tuple[float, float]:
+    """(link threshold, field threshold) as the `followups` view applies them."""
+    return read_threshold(con), read_threshold(con, "field_threshold", FIELD_THRESHOLD)
 
 
 _PENDING_SQL = """
@@ -293,18 +324,19 @@ def link_pending(
     from linked_releases; replace its rows in links (delete + insert, one transaction), upsert
     linked_releases; return the number of new follow-up links. Idempotent: a second call links
     nothing."""
-    threshold = read_threshold(con) if threshold is None else threshold
+    link_t, field_t = read_thresholds(con)
+    threshold = link_t if threshold is None else threshold
     version = method_version(catalog)
     pending = con.execute(_PENDING_SQL, [version]).fetchall()
     new_links = 0
     for url, language, title, body, content_hash in pending:
-        decision = link_text(title or "", body or "", language or "", catalog, threshold)
-        new_links += _store(con, (url, content_hash, run_id, version), decision, threshold)
+        decision = link_text(title or "", body or "", language or "", catalog, threshold, field_t)
+        new_links += _store(con, (url, content_hash, run_id, version), decision)
     logger.info("linked %d releases, %d new follow-up links", len(pending), new_links)
     return new_links
 
 
-def _store(con, key: tuple[str, str, str, str], decision: Decision, threshold: float) -> int:
+def _store(con, key: tuple[str, str, str, str], decision: Decision) -> int:
     """Replace one release's links atomically; count follow-up links it did not have before."""
     url, content_hash, run_id, version = key
     rows = [
@@ -312,7 +344,7 @@ def _store(con, key: tuple[str, str, str, str], decision: Decision, threshold: f
         for c in decision.candidates
     ]
     with transaction(con):
-        before = _followup_ids(con, url, threshold)
+        before = _followup_ids(con, url)
         con.execute("DELETE FROM links WHERE url = ?", [url])
         if rows:
             con.executemany(_INSERT_LINK_SQL, rows)
@@ -320,13 +352,13 @@ def _store(con, key: tuple[str, str, str, str], decision: Decision, threshold: f
             _UPSERT_LINKED_SQL,
             [url, content_hash, version, run_id, decision.is_followup, decision.best_score],
         )
-    return len({c.commitment_id for c in decision.links} - before)
+        after = _followup_ids(con, url)
+    return len(after - before)
 
 
-def _followup_ids(con, url: str, threshold: float) -> set[str]:
-    rows = con.execute(
-        "SELECT commitment_id FROM links WHERE url = ? AND score >= ?", [url, threshold]
-    ).fetchall()
+def _followup_ids(con, url: str) -> set[str]:
+    """What the `followups` view shows for a release (analyst labels included)."""
+    rows = con.execute("SELECT commitment_id FROM followups WHERE url = ?", [url]).fetchall()
     return {row[0] for row in rows}
 
 
@@ -350,3 +382,40 @@ ON CONFLICT (url) DO UPDATE SET
     linked_at = excluded.linked_at, run_id = excluded.run_id,
     is_followup = excluded.is_followup, best_score = excluded.best_score
 """
+
+
+# ------------------------------------------------------------------ explanation
+
+
+def explain(
+    title: str,
+    body: str,
+    language: str,
+    catalog: Sequence[Commitment],
+    thresholds: tuple[float, float] = (LINK_THRESHOLD, FIELD_THRESHOLD),
+) -> list[str]:
+    """Why a release is (or is not) a follow-up, in lines an analyst can read."""
+    threshold, field_threshold = thresholds
+    decision = link_text(title, body, language, catalog, threshold, field_threshold, 0.0)
+    anchor = decision.anchor
+    verdict = "FOLLOW-UP" if decision.is_followup else "not a follow-up"
+    lines = [
+        f"verdict: {verdict} (best score {decision.best_score:.3f}, threshold {threshold:.2f}, "
+        f"further fields at {field_threshold:.2f}; method {METHOD_VERSION})",
+        f"anchor: factor {anchor['factor']:.2f} - {anchor['reason']}; members named: "
+        f"{', '.join(anchor['provinces']) or 'none'}",
+        f"near-miss penalty: x{anchor['other_region_penalty']}"
+        + (" (another regional strategy named)" if anchor["other_region_penalty"] < 1 else ""),
+    ]
+    linked = {c.commitment_id for c in decision.links}
+    for c in decision.candidates:
+        mark = "LINK" if c.commitment_id in linked else "    "
+        lines.append(
+            f"{mark} {c.score:.3f} {c.commitment_id} ({c.field}): strength "
+            f"{c.parts['strength']:.3f} x anchor {c.parts['anchor']:.2f}; title terms "
+            f"{c.parts['title_terms'] or '-'}; body terms {c.parts['body_terms'] or '-'}"
+        )
+        lines += [f"        > {sentence}" for sentence in c.sentences[:2]]
+    silent = len(catalog) - len(decision.candidates)
+    lines.append(f"{silent} commitment(s) matched no term (or need a member not named)")
+    return lines

@@ -15,7 +15,7 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -38,8 +38,8 @@ FAILED_ARTICLE_OUTCOMES = (
     "bad_date",
     "too_large",
 )
-RUN_MODES = ("live", "demo", "replay")
-RUN_STATUSES = ("running", "completed", "failed")
+RUN_MODES = ("live", "demo", "replay", "reparse")
+RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 
 FETCH_COLUMNS = {
     "run_id": "VARCHAR",
@@ -216,12 +216,16 @@ def finish_run(
 def load_source_result(
     con: duckdb.DuckDBPyConnection, run_id: str, result: SourceResult
 ) -> LoadCounts:
-    """Store a source's fetch log, run row and releases in one transaction."""
+    """Store a source's fetch log, run row, releases and list validators in one transaction.
+
+    The validators go in with the releases they vouch for: were they saved alone, a kill
+    before the releases committed would make the next run's 304 hide those articles."""
     releases = _latest_per_url(result.releases)
     with transaction(con):
         _replace_fetch_log(con, run_id, result.source_id, result.fetches)
         counts = _load_releases(con, run_id, releases)
         _upsert_source_run(con, run_id, result)
+        save_validators(con, result.source_id, getattr(result, "list_validators", None))
     log.info(
         "source %s: %d new, %d changed, %d unchanged releases",
         result.source_id,
@@ -290,7 +294,7 @@ SELECT b.*, c.version AS old_version,
        CASE
            WHEN c.url IS NULL THEN 'new'
            WHEN c.content_hash = b.content_hash THEN 'unchanged'
-           WHEN b.fetched_at < c.last_changed_at THEN 'stale'
+           WHEN {stale} AND b.fetched_at < c.last_changed_at THEN 'stale'
            ELSE 'changed'
        END AS change
 FROM ({select}) AS b
@@ -315,7 +319,8 @@ UPDATE release_current AS c
 SET title = b.title, body = b.body, published_at = b.published_at,
     published_on = b.published_on, content_source = b.content_source,
     content_hash = b.content_hash, methods = b.methods, attachments = b.attachments,
-    raw_sha256 = b.raw_sha256, version = b.old_version + 1, last_changed_at = b.fetched_at,
+    raw_sha256 = b.raw_sha256, version = b.old_version + 1,
+    last_changed_at = greatest(c.last_changed_at, b.fetched_at),
     last_seen_at = greatest(c.last_seen_at, b.fetched_at), last_run_id = ?
 FROM load_batch AS b
 WHERE c.url = b.url AND b.change = 'changed'
@@ -330,20 +335,38 @@ WHERE c.url = b.url AND b.change = 'unchanged'
 
 
 def _load_releases(
-    con: duckdb.DuckDBPyConnection, run_id: str, releases: Sequence[Release]
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    releases: Sequence[Release],
+    *,
+    reparse: bool = False,
 ) -> LoadCounts:
-    """Classify the batch against what is stored, then apply each kind of change in bulk."""
+    """Classify the batch against what is stored, then apply each kind of change in bulk.
+
+    A re-parse re-reads the latest stored response, so an older fetch time is not staleness
+    there, and an unchanged release is left exactly as it was (not even `last_run_id`)."""
     if not releases:
         return LoadCounts()
     rows = [_release_row(release) for release in releases]
-    con.execute(CLASSIFY_BATCH.format(select=BATCH_SELECT), _batch_params(BATCH_COLUMNS, rows))
+    classify = CLASSIFY_BATCH.format(select=BATCH_SELECT, stale="FALSE" if reparse else "TRUE")
+    con.execute(classify, _batch_params(BATCH_COLUMNS, rows))
     counts = _batch_counts(con)
     con.execute(INSERT_VERSIONS, [run_id])
     con.execute(INSERT_NEW, [run_id, run_id])
     con.execute(UPDATE_CHANGED, [run_id])
-    con.execute(TOUCH_UNCHANGED, [run_id])
+    if not reparse:
+        con.execute(TOUCH_UNCHANGED, [run_id])
     con.execute("DROP TABLE load_batch")
     return counts
+
+
+def load_reparsed(
+    con: duckdb.DuckDBPyConnection, run_id: str, releases: Sequence[Release]
+) -> LoadCounts:
+    """Store releases rebuilt from the raw archive, in one transaction: a changed parse
+    becomes the next version; the same parse changes nothing."""
+    with transaction(con):
+        return _load_releases(con, run_id, _latest_per_url(releases), reparse=True)
 
 
 def _batch_counts(con: duckdb.DuckDBPyConnection) -> LoadCounts:
@@ -401,3 +424,112 @@ def known_urls(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     for source_id, url in con.execute("SELECT source_id, url FROM release_current").fetchall():
         stored.setdefault(source_id, set()).add(url)
     return stored
+
+
+# --- interrupted runs ---------------------------------------------------------------------
+
+
+def mark_interrupted_runs(
+    con: duckdb.DuckDBPyConnection, current_run_id: str, now: datetime
+) -> list[str]:
+    """Runs still 'running' were left by a killed process (the caller holds the run lock)."""
+    rows = con.execute(
+        "UPDATE runs SET status = 'interrupted', finished_at = ? "
+        "WHERE status = 'running' AND run_id <> ? RETURNING run_id",
+        [_aware(now), current_run_id],
+    ).fetchall()
+    interrupted = sorted(row[0] for row in rows)
+    if interrupted:
+        log.warning("marked %d run(s) interrupted: %s", len(interrupted), ", ".join(interrupted))
+    return interrupted
+
+
+# --- settings, re-check window and list validators -----------------------------------------
+
+
+def read_setting(con: duckdb.DuckDBPyConnection, key: str, default: float) -> float:
+    """A numeric row of `settings`, or the default when it is missing or not a number."""
+    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    try:
+        return float(row[0]) if row else default
+    except (TypeError, ValueError):
+        log.warning("settings %s = %r is not a number; using %s", key, row[0], default)
+        return default
+
+
+def recheck_urls(
+    con: duckdb.DuckDBPyConnection, days: float = 7, now: datetime | None = None
+) -> dict[str, set[str]]:
+    """Stored articles published within the last `days`, per source: re-fetched to catch edits."""
+    now = _aware(now) if now is not None else datetime.now(UTC)
+    since = now - timedelta(days=days)
+    rows = con.execute(
+        "SELECT source_id, url FROM release_current WHERE published_at >= ? AND published_at <= ?",
+        [since, now + timedelta(days=1)],
+    ).fetchall()
+    window: dict[str, set[str]] = {}
+    for source_id, url in rows:
+        window.setdefault(source_id, set()).add(url)
+    return window
+
+
+VALIDATOR_COLUMNS = {
+    "source_id": "VARCHAR",
+    "url": "VARCHAR",
+    "etag": "VARCHAR",
+    "last_modified": "VARCHAR",
+    "body_sha256": "VARCHAR",
+    "checked_at": "TIMESTAMPTZ",
+    "conditional_ok": "BOOLEAN",
+}
+
+
+def list_validators(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict]]:
+    """Stored list-page validators: {source_id: {url: {etag, last_modified, body_sha256,
+    checked_at, conditional_ok}}}, as the crawler takes them for conditional requests."""
+    rows = con.execute(
+        "SELECT source_id, url, etag, last_modified, body_sha256, checked_at, conditional_ok "
+        "FROM list_validators ORDER BY source_id, url"
+    ).fetchall()
+    stored: dict[str, dict[str, dict]] = {}
+    for source_id, url, etag, modified, sha, checked_at, conditional_ok in rows:
+        stored.setdefault(source_id, {})[url] = {
+            "etag": etag,
+            "last_modified": modified,
+            "body_sha256": sha,
+            "checked_at": checked_at,
+            "conditional_ok": bool(conditional_ok),
+        }
+    return stored
+
+
+def save_validators(
+    con: duckdb.DuckDBPyConnection, source_id: str, validators: dict[str, dict] | None
+) -> None:
+    """Upsert one source's validators (a URL absent from `validators` keeps its stored row)."""
+    rows = [_validator_row(source_id, url, v) for url, v in sorted((validators or {}).items())]
+    if not rows:
+        return
+    updates = ", ".join(f"{name} = excluded.{name}" for name in list(VALIDATOR_COLUMNS)[2:])
+    sql = (
+        f"INSERT INTO list_validators ({', '.join(VALIDATOR_COLUMNS)}) {BATCH_SELECT} "
+        f"ON CONFLICT (source_id, url) DO UPDATE SET {updates}"
+    )
+    con.execute(sql, _batch_params(VALIDATOR_COLUMNS, rows))
+
+
+def _validator_row(source_id: str, url: str, v: dict) -> tuple:
+    """The crawler may say `conditional_broken: True`; the table says `conditional_ok`."""
+    conditional_ok = v.get("conditional_ok", not v.get("conditional_broken", False))
+    checked_at = v.get("checked_at")
+    if isinstance(checked_at, str):
+        checked_at = datetime.fromisoformat(checked_at)
+    return (
+        source_id,
+        _cap(url, MAX_SHORT_CHARS),
+        _cap(v.get("etag"), MAX_SHORT_CHARS),
+        _cap(v.get("last_modified"), MAX_SHORT_CHARS),
+        v.get("body_sha256"),
+        _aware(checked_at) if checked_at else datetime.now(UTC),
+        bool(conditional_ok),
+    )

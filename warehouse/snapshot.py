@@ -31,6 +31,7 @@ def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:
         raise ValueError(f"snapshot path {snapshot_path} is the warehouse itself; choose another")
     snapshot_path.parent.mkdir(parents=True, exist_ok=True)
     temp_path = snapshot_path.with_name(f".{snapshot_path.name}.{os.getpid()}.tmp")
+    _remove_dead_publishers_leftovers(snapshot_path)
     _remove_leftovers(temp_path)
     try:
         _copy_database(db_path, temp_path)
@@ -63,3 +64,23 @@ def _remove_leftovers(temp_path: Path) -> None:
     """A crashed earlier publish may have left its temp file (and WAL) behind."""
     for path in (temp_path, temp_path.with_name(temp_path.name + ".wal")):
         path.unlink(missing_ok=True)
+
+
+def _remove_dead_publishers_leftovers(snapshot_path: Path) -> None:
+    """Temp copies of publishers that were killed (their PID is gone) are removed; a live
+    publisher's file is left alone."""
+    prefix = f".{snapshot_path.name}."
+    for path in snapshot_path.parent.glob(f"{prefix}*.tmp*"):
+        pid = path.name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by someone else
+    return True

@@ -23,20 +23,27 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import shutil
 import sys
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape
+from http import HTTPStatus
 from pathlib import Path
 
-from scrapers.replay import HEADERS_FILE
+from scrapers.registry import builtin_sources_path
+from scrapers.replay import DEFAULT_CONTENT_TYPE, HEADERS_FILE
+from scrapers.warc import Exchange, WarcRecorder, record_id, warc_date
 
 logger = logging.getLogger(__name__)
 
 DEMO_DIR = Path(__file__).resolve().parent
-ARCHIVE_DIR = DEMO_DIR / "archive"
+ARCHIVE_DIR = DEMO_DIR / "archive"  # the folder form, written only on request (--dir)
+WARC_PATH = DEMO_DIR / "archive.warc.gz"
+SOURCES_PATH = DEMO_DIR / "sources.toml"
 ARTICLE_FILES = ("articles_en.jsonl", "articles_zh.jsonl")
 PER_PAGE = 8
 KINDS = ("followup", "unrelated", "near_miss")
@@ -67,6 +74,7 @@ PDF_ARTICLE_ID = "en-004"  # the article whose body links a PDF attachment
 ID_EPOCH = date(2018, 1, 1)  # CMS ids below grow with the publication day, as on the live sites
 NO_CHARSET = "text/html"
 DEAD_LINK_SOURCE = "sh-en-whatsnew"  # its list links one page that was taken down (404)
+RATIO_COLON_SOURCE = "sh-zh-news"  # its oldest page writes PubDate with U+2236 "∶"
 
 
 class ArticleDataError(ValueError):
@@ -99,6 +107,8 @@ class Site:
     language: str
     site_name: str
     column: str
+    scheme: str = "https"  # the scheme of the source's start URL (some hosts are http only)
+    per_page: int = PER_PAGE  # list items per page (smaller where paging must show with few)
 
     @property
     def folder(self) -> str:
@@ -106,6 +116,136 @@ class Site:
         return self.list_path.rsplit("/", 1)[0] + "/"
 
 
+MORE_SITES = (
+    Site(
+        "sh-zh-yaowen",
+        "www.shanghai.gov.cn",
+        "/zzbshyw/index.html",
+        "shanghai-yaowen",
+        "zh",
+        "上海市人民政府",
+        "上海要闻",
+    ),
+    Site(
+        "sh-en-policies",
+        "english.shanghai.gov.cn",
+        "/en-Policies/index.html",
+        "shanghai",
+        "en",
+        "Shanghai Municipal People's Government",
+        "Policies",
+    ),
+    Site(
+        "sh-zh-fgw",
+        "fgw.sh.gov.cn",
+        "/fgw_fzggdt/index.html",
+        "shanghai",
+        "zh",
+        "上海市发展和改革委员会",
+        "要闻动态",
+    ),
+    Site(
+        "shio-zh-ywts",
+        "www.shio.gov.cn",
+        "/TrueCMS/shxwbgs/ywts/ywts.html",
+        "truecms-zh",
+        "zh",
+        "上海市人民政府新闻办公室",
+        "要闻推送",
+    ),
+    Site(
+        "js-en-bulletin",
+        "en.jiangsu.gov.cn",
+        "/col/col54128/index.html",
+        "hanweb",
+        "en",
+        "Jiangsu Provincial People's Government",
+        "Government Bulletin",
+        "http",
+    ),
+    Site(
+        "zj-zh-docs",
+        "www.zj.gov.cn",
+        "/col/col1229019364/index.html",
+        "hanweb",
+        "zh",
+        "浙江省人民政府门户网站",
+        "省政府其他文件",
+    ),
+    Site(
+        "ah-en-news",
+        "english.ah.gov.cn",
+        "/",
+        "anhui",
+        "en",
+        "Anhui Provincial People's Government",
+        "News",
+        "http",
+    ),
+    Site(
+        "govcn-zhengce",
+        "www.gov.cn",
+        "/zhengce/zuixin/home.htm",
+        "govcn",
+        "zh",
+        "中国政府网",
+        "最新政策",
+    ),
+    Site(
+        "govcn-jiedu",
+        "www.gov.cn",
+        "/zhengce/jiedu/ZCJD_QZ.json",
+        "govcn-json",
+        "zh",
+        "中国政府网",
+        "政策解读",
+    ),
+    Site(
+        "govcn-en-news",
+        "english.www.gov.cn",
+        "/news/",
+        "govcn-en",
+        "en",
+        "The State Council of the People's Republic of China",
+        "News",
+    ),
+    Site(
+        "govcn-en-policies",
+        "english.www.gov.cn",
+        "/policies/latestreleases/",
+        "govcn-en",
+        "en",
+        "The State Council of the People's Republic of China",
+        "Latest Releases",
+    ),
+    Site(
+        "ndrc-zh-zdzl",
+        "www.ndrc.gov.cn",
+        "/fggz/dqjj/zdzl/",
+        "trs",
+        "zh",
+        "国家发展和改革委员会",
+        "重大战略",
+    ),
+    Site(
+        "ndrc-zh-dffzgh",
+        "www.ndrc.gov.cn",
+        "/fggz/fzzlgh/dffzgh/",
+        "trs",
+        "zh",
+        "国家发展和改革委员会",
+        "地方发展规划",
+    ),
+    Site(
+        "ndrc-en-press",
+        "en.ndrc.gov.cn",
+        "/news/pressreleases/",
+        "trs",
+        "en",
+        "National Development and Reform Commission",
+        "Press Releases",
+    ),
+)
 SITES: dict[str, Site] = {
     s.source_id: s
     for s in (
@@ -117,6 +257,7 @@ SITES: dict[str, Site] = {
             "zh",
             "上海市人民政府",
             "要闻",
+            per_page=5,
         ),
         Site(
             "sh-en-whatsnew",
@@ -135,6 +276,7 @@ SITES: dict[str, Site] = {
             "zh",
             "中国政府网",
             "要闻",
+            per_page=5,
         ),
         Site(
             "js-zh-news",
@@ -172,6 +314,7 @@ SITES: dict[str, Site] = {
             "安徽省人民政府",
             "今日要闻",
         ),
+        *MORE_SITES,
     )
 }
 
@@ -397,12 +540,20 @@ def place_entries(site: Site, articles: Sequence[Article]) -> list[Entry]:
 
 
 def _path_for(site: Site, article: Article) -> str:
+    from scrapers.demo import families
+
     shapes: dict[str, Callable[[Site, Article], str]] = {
         "shanghai": shanghai_path,
+        "shanghai-yaowen": shanghai_path,
         "govcn": govcn_path,
+        "govcn-json": govcn_path,
+        "govcn-en": families.govcn_en_path,
         "hanweb": hanweb_path,
         "chinadaily": chinadaily_path,
         "truecms": truecms_path,
+        "truecms-zh": families.truecms_uuid_path,
+        "trs": families.trs_path,
+        "anhui": families.anhui_path,
     }
     return shapes.get(site.profile, shanghai_path)(site, article)
 
@@ -566,7 +717,7 @@ def shanghai_meta(site: Site, extra: Iterable[tuple[str, str]] = ()) -> str:
 
 def shanghai_list_pages(site: Site, entries: Sequence[Entry]) -> list[tuple[str, str]]:
     """index.html, index_2.html, ... with the tadaty-list ul."""
-    pages = chunks(entries)
+    pages = chunks(entries, site.per_page)
     names = [
         site.folder + ("index.html" if n == 1 else f"index_{n}.html")
         for n in range(1, len(pages) + 1)
@@ -606,7 +757,9 @@ def shanghai_pager(site: Site, names: list[str], index: int) -> str:
 def shanghai_pubdate(context: PageContext) -> str:
     """Meta PubDate; the oldest Chinese page uses U+2236 "∶" as the live site sometimes does."""
     stamp = clock(context.entry.published)
-    is_oldest_zh = context.site.language == "zh" and context.index == context.count - 1
+    is_oldest_zh = (
+        context.site.source_id == RATIO_COLON_SOURCE and context.index == context.count - 1
+    )
     return stamp.replace(":", "\u2236") if is_oldest_zh else stamp
 
 
@@ -720,10 +873,10 @@ def govcn_href(site: Site, entry: Entry, index: int) -> str:
 
 def govcn_list_pages(site: Site, entries: Sequence[Entry]) -> list[tuple[str, str]]:
     """home.htm, home_1.htm, ... with li.line separators every five items."""
-    pages = chunks(entries)
+    pages = chunks(entries, site.per_page)
     names = [site.folder + ("home.htm" if n == 0 else f"home_{n}.htm") for n in range(len(pages))]
     return [
-        (names[i], govcn_list_page(site, items, names, i * PER_PAGE))
+        (names[i], govcn_list_page(site, items, names, i * site.per_page))
         for i, items in enumerate(pages)
     ]
 
@@ -821,6 +974,40 @@ HANWEB_HEADER = (
 )
 
 
+HANWEB_CHROME = {  # host -> (header, footer); Jiangsu's is the default
+    "www.zj.gov.cn": (
+        '<div class="header"><div class="top">无障碍 | 长者模式 | English</div>'
+        '<div class="nav"><a href="/">首页</a> 要闻动态 政务公开 政务服务 互动交流</div></div>',
+        '<div class="footer"><p>主办单位：浙江省人民政府办公厅</p>'
+        "<p>政府网站标识码：3300000026　浙ICP备12003387号　浙公网安备33010002000001号</p></div>",
+    ),
+    "en.jiangsu.gov.cn": (
+        '<div class="header"><div class="top">中文 | English</div>'
+        '<div class="nav"><a href="/">Home</a> Provincial Government | Business | Travel</div>'
+        "</div>",
+        '<div class="footer"><p>Sponsored by the General Office of Jiangsu Provincial People\'s '
+        "Government</p><p>苏ICP备05002136号 Website Identification Code: 3200000063</p></div>",
+    ),
+}
+HANWEB_PROXY = {"www.zj.gov.cn": ("/module/jpage/dataproxy.jsp", "3096")}
+
+
+def hanweb_chrome(site: Site) -> tuple[str, str]:
+    return HANWEB_CHROME.get(site.host, (HANWEB_HEADER, HANWEB_FOOTER))
+
+
+def hanweb_crumb(site: Site) -> str:
+    if site.language == "en":
+        return (
+            '<div class="bt-position">The current position: <a href="/">Home page</a> &gt; '
+            f'Provincial Government &gt; <a href="{site.list_path}">{escape(site.column)}</a></div>'
+        )
+    return (
+        f'<div class="bt-position">当前位置：<a href="/">首页</a> &gt; '
+        f'<a href="{site.list_path}">{escape(site.column)}</a></div>'
+    )
+
+
 def short_title(title: str, limit: int = 26) -> str:
     """Hanweb lists show a clipped title; the full one is in the title attribute."""
     return title if len(title) <= limit else title[: limit - 1] + "…"
@@ -842,10 +1029,12 @@ def hanweb_record(entry: Entry, index: int) -> str:
 
 def hanweb_list_page(site: Site, entries: Sequence[Entry]) -> str:
     column = site.list_path.split("/")[2].removeprefix("col")
+    proxy_path, webid = HANWEB_PROXY.get(site.host, ("/module/web/jpage/dataproxy.jsp", "1"))
     proxy = (
-        f"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=1&path=/&columnid={column}"
+        f"{proxy_path}?page=1&appid=1&webid={webid}&path=/&columnid={column}"
         f"&unitid={HANWEB_UNIT}&webname={site.site_name}&permissiontype=0"
     )
+    header, footer = hanweb_chrome(site)
     records = "\n".join(hanweb_record(e, i) for i, e in enumerate(entries))
     datastore = (
         f'<div id="{HANWEB_UNIT}"><script type="text/xml"><datastore>\n'
@@ -855,18 +1044,12 @@ def hanweb_list_page(site: Site, entries: Sequence[Entry]) -> str:
         '<script language="javascript" src="/module/web/jpage/jpage.js"></script></div>'
     )
     body = "\n".join(
-        (
-            HANWEB_HEADER,
-            f'<div class="bt-position">当前位置：<a href="/">首页</a> &gt; '
-            f'<a href="{site.list_path}">{site.column}</a></div>',
-            f'<div class="main-fr">{datastore}</div>',
-            HANWEB_FOOTER,
-        )
+        (header, hanweb_crumb(site), f'<div class="main-fr">{datastore}</div>', footer)
     )
-    head = f"<title>{site.column} {site.site_name}</title>\n" + meta_tags(
+    head = f"<title>{escape(site.column)} {escape(site.site_name)}</title>\n" + meta_tags(
         [("SiteName", site.site_name), ("SiteDomain", site.host), ("ColumnName", site.column)]
     )
-    return page(head, body, lang="zh-CN")
+    return page(head, body, lang="zh-CN" if site.language == "zh" else "en")
 
 
 def hanweb_article(context: PageContext) -> str:
@@ -883,11 +1066,13 @@ def hanweb_article(context: PageContext) -> str:
         ]
     )
     related = link_list(context.related, lambda e: e.path)
+    if site.language == "en":
+        return page(head, hanweb_english_body(context, related), lang="en")
+    header, footer = hanweb_chrome(site)
     body = "\n".join(
         (
-            HANWEB_HEADER,
-            f'<div class="bt-position">当前位置：<a href="/">首页</a> &gt; '
-            f'<a href="{site.list_path}">{site.column}</a></div>',
+            header,
+            hanweb_crumb(site),
             f'<div class="sp_title">{escape(article.title)}</div>',
             f'<div class="sp_time"><font>发布日期：{clock(article.published)}</font> '
             f"<font>来源：{escape(article.content_source)}</font> <font>浏览次数：</font> "
@@ -897,10 +1082,29 @@ def hanweb_article(context: PageContext) -> str:
             '【<a href="javascript:window.close()">关闭窗口</a>】</div>',
             '<div class="share">分享到：微信 微博 QQ空间</div>',
             f'<div class="xgxw"><h3>相关文章</h3>\n{related}</div>',
-            HANWEB_FOOTER,
+            footer,
         )
     )
     return page(head, body, lang="zh-CN")
+
+
+def hanweb_english_body(context: PageContext, related: str) -> str:
+    """en.jiangsu.gov.cn: breadcrumb, h2 title, "updated on:YYYY-MM-DD HH:MM", #zoom body."""
+    site, article = context.site, context.article
+    header, footer = hanweb_chrome(site)
+    return "\n".join(
+        (
+            header,
+            hanweb_crumb(site),
+            f'<h2 class="title">{escape(article.title)}</h2>',
+            f'<div class="time">updated on:{clock(article.published)}</div>',
+            f'<div id="zoom">\n{paragraphs_html(article.paragraphs, "en")}\n</div>',
+            '<div class="tools"><a href="javascript:window.print()">Print</a> '
+            '<a href="javascript:window.close()">Close</a></div>',
+            f'<div class="related"><h3>Related</h3>\n{related}</div>',
+            footer,
+        )
+    )
 
 
 def render_hanweb(site: Site, entries: Sequence[Entry], archive: Archive) -> None:
@@ -927,7 +1131,7 @@ def chinadaily_header(site: Site) -> str:
 
 def chinadaily_list_pages(site: Site, entries: Sequence[Entry]) -> list[tuple[str, str]]:
     """index.html, index_2.html, ... chained by a "Next" link."""
-    pages = chunks(entries)
+    pages = chunks(entries, site.per_page)
     names = ["index.html" if n == 1 else f"index_{n}.html" for n in range(1, len(pages) + 1)]
     return [
         (site.folder + names[i], chinadaily_list_page(site, items, names, i))
@@ -997,13 +1201,22 @@ TC_FOOTER = (
     '<div class="footer"><p>Copyright © Information Office of Shanghai Municipality. '
     "All rights reserved.</p><p>沪ICP备05011346号</p></div>"
 )
+TC_CHROME_ZH = (
+    '<div class="top"><a href="https://en.shio.gov.cn/">| English |</a></div>'
+    '<div class="nav">首页 | 要闻推送 | 新闻发布 | 上海概览</div>',
+    '<div class="footer"><p>主办：上海市人民政府新闻办公室</p><p>沪ICP备05011346号</p></div>',
+)
+
+
+def truecms_chrome(site: Site) -> tuple[str, str]:
+    return TC_CHROME_ZH if site.language == "zh" else (TC_HEADER, TC_FOOTER)
 
 
 def truecms_href(site: Site, entry: Entry, index: int) -> str:
     """Relative hrefs as TrueCMS writes them, one with the doubled slash seen on the site."""
     tail = entry.path.removeprefix(site.folder)
-    if index == 2:
-        return "../..//shxwbgs/newss/" + tail
+    if index == 2:  # from /TrueCMS/shxwbgs/<column>/: "../..//shxwbgs/<column>/<tail>"
+        return "../../" + site.folder.removeprefix("/TrueCMS") + tail
     return ("./" if index % 2 else "") + tail
 
 
@@ -1013,18 +1226,17 @@ def truecms_list_page(site: Site, entries: Sequence[Entry]) -> str:
         f"{escape(short_title(e.title, 60))}</a><span>{e.published:%Y-%m-%d}</span></li>"
         for i, e in enumerate(entries)
     )
+    header, footer = truecms_chrome(site)
     body = "\n".join(
-        (
-            TC_HEADER,
-            f'<div class="newslist"><ul id="initData">\n{rows}\n</ul></div>',
-            TC_FOOTER,
-        )
+        (header, f'<div class="newslist"><ul id="initData">\n{rows}\n</ul></div>', footer)
     )
-    return page(f"<title>{site.column}</title>", body, lang="en", charset=False)
+    return page(f"<title>{site.column}</title>", body, lang=site.language, charset=False)
 
 
 def truecms_article(context: PageContext) -> str:
-    article = context.article
+    site, article = context.site, context.article
+    header, footer = truecms_chrome(site)
+    more = "更多要闻" if site.language == "zh" else "More Press Releases"
     head = f"<title>{escape(article.title)}</title>\n" + meta_tags(
         [
             ("ArticleTitle", article.title),
@@ -1035,15 +1247,21 @@ def truecms_article(context: PageContext) -> str:
     related = link_list(context.related, lambda e: e.path.rsplit("/", 1)[1])
     body = "\n".join(
         (
-            TC_HEADER,
+            header,
             f'<div class="main"><h1>{escape(article.title)}</h1>',
             f'<div class="time">{article.published:%Y.%m.%d}</div>',
-            f'<div class="con">\n{paragraphs_html(article.paragraphs, "en")}\n</div></div>',
-            f'<div class="more"><h3>More Press Releases</h3>\n{related}</div>',
-            TC_FOOTER,
+            f'<div class="con">\n{paragraphs_html(article.paragraphs, site.language)}\n</div>'
+            "</div>",
+            f'<div class="more"><h3>{more}</h3>\n{related}</div>',
+            footer,
         )
     )
-    return page(head, body, lang="en", charset=False)
+    return page(head, body, lang=site.language, charset=False)
+
+
+def render_truecms_site(site: Site, entries: Sequence[Entry], archive: Archive) -> None:
+    """List and articles of a TrueCMS site, all served without a charset (as the live host)."""
+    render_truecms(site, entries, archive)
 
 
 def render_truecms(site: Site, entries: Sequence[Entry], archive: Archive) -> None:
@@ -1131,14 +1349,27 @@ def add_quirk_files(entries_by_site: dict[str, list[Entry]], archive: Archive) -
 # --------------------------------------------------------------------------- build and write
 
 
-RENDERERS: dict[str, Callable[[Site, Sequence[Entry], Archive], None]] = {
-    "shanghai": render_shanghai,
-    "govcn": render_govcn,
-    "hanweb": render_hanweb,
-    "chinadaily": render_chinadaily,
-    "truecms": render_truecms,
-    "challenge": render_challenge,
-}
+Renderer = Callable[[Site, Sequence[Entry], Archive], None]
+
+
+def renderers() -> dict[str, Renderer]:
+    """Page-shape name -> renderer (the newer families live in scrapers.demo.families)."""
+    from scrapers.demo import families
+
+    return {
+        "shanghai": render_shanghai,
+        "shanghai-yaowen": families.render_shanghai_yaowen,
+        "govcn": render_govcn,
+        "govcn-json": families.render_govcn_json,
+        "govcn-en": families.render_govcn_en,
+        "hanweb": render_hanweb,
+        "chinadaily": render_chinadaily,
+        "truecms": render_truecms,
+        "truecms-zh": families.render_truecms_zh,
+        "trs": families.render_trs,
+        "anhui": families.render_anhui,
+        "challenge": render_challenge,
+    }
 
 
 def build_archive(articles: Iterable[Article]) -> Archive:
@@ -1148,9 +1379,10 @@ def build_archive(articles: Iterable[Article]) -> Archive:
         by_source[article.source_id].append(article)
     archive = Archive()
     entries_by_site: dict[str, list[Entry]] = {}
+    shapes = renderers()
     for source_id, site in SITES.items():
         entries = place_entries(site, by_source[source_id])
-        RENDERERS[site.profile](site, entries, archive)
+        shapes[site.profile](site, entries, archive)
         if site.profile != "challenge":
             entries_by_site[source_id] = entries
     add_quirk_files(entries_by_site, archive)
@@ -1161,7 +1393,7 @@ def write_archive(archive: Archive, out: Path) -> None:
     """Replace `out` with the archive (refusing to wipe a folder that is not an archive)."""
     clear_output(out)
     for key in sorted(archive.files):
-        target = out / key
+        target = out / (key + "index.html" if key.endswith("/") else key)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(archive.files[key])
     headers = json.dumps(archive.headers, indent=2, sort_keys=True, ensure_ascii=False)
@@ -1176,10 +1408,119 @@ def clear_output(out: Path) -> None:
     out.mkdir(parents=True)
 
 
-def render(folder: Path = DEMO_DIR, out: Path = ARCHIVE_DIR) -> Archive:
-    """Load the article files of `folder` and write the archive to `out`."""
-    archive = build_archive(load_all_articles(folder))
-    write_archive(archive, out)
+# --------------------------------------------------------------------------- WARC and sources
+
+
+RENDER_DATE = datetime(2026, 11, 1, tzinfo=UTC)  # WARC-Date of every page: renders stay identical
+PAGINATED_SHAPES = ("shanghai", "shanghai-yaowen", "govcn", "chinadaily", "trs")
+DEMO_DELAY = 0.05
+SOURCES_HEADER = """\
+# Demo source registry, GENERATED by `python -m scrapers.demo.render` from
+# scrapers/sources/builtin.toml: the same sources with short delays, and max_pages set to the
+# number of list pages the demo archive (scrapers/demo/archive.warc.gz) holds for each, so a
+# demo run neither misses a page nor asks for one past the end. Do not edit: re-render.
+"""
+
+
+def archive_url(key: str) -> str:
+    """The real URL of an archive key, with the scheme its source's start URL uses."""
+    host = key.split("/", 1)[0]
+    scheme = next((s.scheme for s in SITES.values() if s.host == host), "https")
+    return f"{scheme}://{key}"
+
+
+def page_exchange(key: str, body: bytes, override: dict[str, object]) -> Exchange:
+    """One rendered page as a GET exchange with fixed ids and date (reproducible bytes)."""
+    status = int(override.get("status", 200))
+    content_type = str(override.get("content_type", DEFAULT_CONTENT_TYPE))
+    return Exchange(
+        url=archive_url(key),
+        method="GET",
+        request_headers=[("Host", key.split("/", 1)[0]), ("User-Agent", "yrdwatch-demo-render")],
+        request_body=b"",
+        status=status,
+        reason=HTTPStatus(status).phrase,
+        response_headers=[("Content-Type", content_type), ("Content-Length", str(len(body)))],
+        response_body=body,
+        when=RENDER_DATE,
+        record_id=record_id(f"yrdwatch-demo:{key}"),
+    )
+
+
+def write_warc(archive: Archive, out: Path) -> None:
+    """The archive as a gzipped WARC file: one response (and request) record per page."""
+    info = {
+        "date": warc_date(RENDER_DATE),
+        "description": "yrdwatch demo archive: pages rendered from invented articles, "
+        "in the shapes of the real sites; not a recording",
+    }
+    tmp = out.with_name(out.name + ".tmp")
+    with WarcRecorder(tmp, info=info, filename=WARC_PATH.name) as recorder:
+        for key in sorted(archive.files):
+            recorder.write(page_exchange(key, archive.files[key], archive.headers.get(key, {})))
+    tmp.replace(out)
+
+
+def list_page_counts(articles: Iterable[Article]) -> dict[str, int]:
+    """How many list pages the archive holds per source (1 where there is no pagination)."""
+    articles = list(articles)
+    counts = {}
+    for source_id, site in SITES.items():
+        entries = place_entries(site, [a for a in articles if a.source_id == source_id])
+        counts[source_id] = (
+            len(chunks(entries, site.per_page)) if site.profile in PAGINATED_SHAPES else 1
+        )
+    return counts
+
+
+def demo_sources_text(builtin_text: str, pages: dict[str, int]) -> str:
+    """builtin.toml with short delays and archive-sized max_pages, comments kept."""
+    ids = [s["id"] for s in tomllib.loads(builtin_text).get("source", [])]
+    missing = [i for i in ids if i not in SITES]
+    if missing:
+        raise ArticleDataError(
+            f"built-in source(s) {', '.join(missing)} have no demo site; add them to SITES in "
+            "scrapers/demo/render.py"
+        )
+    blocks = builtin_text.split("[[source]]")
+    body = "[[source]]".join([""] + [_demo_block(b, pages) for b in blocks[1:]])
+    return SOURCES_HEADER + body
+
+
+def _demo_block(block: str, pages: dict[str, int]) -> str:
+    """One [[source]] block: delay_seconds and max_pages set (added after id when absent)."""
+    source_id = re.search(r'^id\s*=\s*"([^"]+)"', block, re.M).group(1)
+    for key, value in (("delay_seconds", DEMO_DELAY), ("max_pages", pages[source_id])):
+        line = f"{key} = {value}"
+        pattern = re.compile(rf"^{key}\s*=.*$", re.M)
+        if pattern.search(block):
+            block = pattern.sub(line, block, count=1)
+        else:
+            block = re.sub(r"^(id\s*=.*)$", rf"\1\n{line}", block, count=1, flags=re.M)
+    return block
+
+
+def render(
+    folder: Path = DEMO_DIR,
+    out: Path = WARC_PATH,
+    *,
+    sources_out: Path | None = SOURCES_PATH,
+    builtin: Path | None = None,
+    directory: Path | None = None,
+) -> Archive:
+    """Render the articles of `folder` to the WARC file `out` and the demo sources file.
+
+    `directory` also writes the folder form (handy for reading pages); the demo reads the WARC.
+    """
+    articles = load_all_articles(folder)
+    archive = build_archive(articles)
+    if sources_out is not None:
+        builtin_text = (builtin or builtin_sources_path()).read_text(encoding="utf-8")
+        text = demo_sources_text(builtin_text, list_page_counts(articles))
+        sources_out.write_text(text, encoding="utf-8")
+    write_warc(archive, out)
+    if directory is not None:
+        write_archive(archive, directory)
     return archive
 
 
@@ -1191,15 +1532,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEMO_DIR,
         help="folder holding articles_en.jsonl / articles_zh.jsonl",
     )
-    parser.add_argument("--out", type=Path, default=ARCHIVE_DIR, help="archive folder to replace")
+    parser.add_argument("--out", type=Path, default=WARC_PATH, help="WARC file to write")
+    parser.add_argument(
+        "--sources-out", type=Path, default=SOURCES_PATH, help="demo sources file to write"
+    )
+    parser.add_argument("--dir", type=Path, help="also write the archive as a folder here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        archive = render(args.articles, args.out)
+        archive = render(args.articles, args.out, sources_out=args.sources_out, directory=args.dir)
     except (ArticleDataError, OSError) as exc:
         logger.error("render failed: %s", exc)
         return 2
-    logger.info("wrote %d files to %s", len(archive.files), args.out)
+    logger.info("wrote %d pages to %s and %s", len(archive.files), args.out, args.sources_out)
     return 0
 
 

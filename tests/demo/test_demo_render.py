@@ -1,4 +1,4 @@
-"""The rendered demo archive: deterministic, current, complete, and in the real sites' shapes."""
+"""The rendered demo archive (a WARC file): deterministic, current, complete, real-shaped."""
 
 from __future__ import annotations
 
@@ -14,41 +14,72 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from scrapers.crawl import crawl_all
 from scrapers.demo.render import (
     DEMO_DIR,
     SITES,
     ArticleDataError,
+    build_archive,
     load_all_articles,
     main,
     place_entries,
     render,
+    write_archive,
 )
-from scrapers.replay import ArchiveServer, ReplayTransport, demo_archive_root, demo_sources_path
+from scrapers.listing import page_urls
+from scrapers.registry import builtin_sources_path, load_sources
+from scrapers.replay import (
+    ArchiveServer,
+    ReplayTransport,
+    demo_archive_path,
+    demo_sources_path,
+    open_replay,
+)
+from scrapers.warc import WarcArchive, replay_key
 
 ARTICLE_URL = re.compile(
     r"/\d{8}/[0-9a-f]{32}\.html$"  # shanghai
     r"|content_\d+\.htm$"  # gov.cn
     r"|/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$"  # hanweb
     r"|/\d{4}-\d{2}/\d{2}/c_\d+\.htm$"  # chinadaily
-    r"|/content/\d{17}\.html$"  # truecms
+    r"|/content/\d{17}\.html$"  # truecms (en)
+    r"|/content/[0-9a-f-]{36}\.htm$"  # truecms (zh)
+    r"|content_WS[0-9a-f]{24}\.html$"  # english.www.gov.cn
+    r"|/t\d{8}_\d+\.html$"  # trs (NDRC)
+    r"|/News/\d{9}\.html$"  # anhui platform (English)
 )
-LIST_PAGE = re.compile(r"/(index(_\d+)?\.html|home(_\d+)?\.htm)$")
+LIST_PAGE = re.compile(r"(/(index(_\d+)?\.html|home(_\d+)?\.htm|ywts\.html|\w+\.json)|/)$")
 BODY_SELECTORS = {
     "shanghai": "#ivs_content",
     "govcn": "#UCAP-CONTENT",
     "hanweb": "#zoom",
     "chinadaily": "#Content",
     "truecms": "div.con",
+    "truecms-zh": "div.con",
+    "shanghai-yaowen": "#ivs_content",
+    "govcn-json": "#UCAP-CONTENT",
+    "govcn-en": "div.Artical_Content",
+    "trs": "div.TRS_Editor",
+    "anhui": "div.wzcon",
 }
-ROOT = demo_archive_root()
+NO_RELATED_BOX = ("anhui",)
+WARC = demo_archive_path()
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+def pages_of(warc: Path) -> dict[str, bytes]:
+    """ "host/path" -> body of every stored page."""
+    return {replay_key(r.url): r.body for r in WarcArchive(warc).responses()}
+
+
+PAGES = pages_of(WARC)
 
 
 def archive_keys() -> list[str]:
-    return sorted(tree(ROOT))
+    return sorted(PAGES)
+
+
+def page_text(key: str) -> str:
+    return PAGES[key].decode("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -58,21 +89,56 @@ def articles():
 
 @pytest.fixture(scope="module")
 def server():
-    with ArchiveServer(ROOT) as running:
+    with ArchiveServer(WARC) as running:
         yield running
 
 
 def test_render_is_deterministic(tmp_path: Path) -> None:
-    render(DEMO_DIR, tmp_path / "one")
-    render(DEMO_DIR, tmp_path / "two")
-    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    render(DEMO_DIR, tmp_path / "one.warc.gz", sources_out=tmp_path / "one.toml")
+    render(DEMO_DIR, tmp_path / "two.warc.gz", sources_out=tmp_path / "two.toml")
+    assert (tmp_path / "one.warc.gz").read_bytes() == (tmp_path / "two.warc.gz").read_bytes()
+    assert (tmp_path / "one.toml").read_text() == (tmp_path / "two.toml").read_text()
 
 
-def test_committed_archive_matches_the_article_files(tmp_path: Path) -> None:
-    render(DEMO_DIR, tmp_path / "fresh")
-    fresh, committed = tree(tmp_path / "fresh"), tree(ROOT)
-    stale = sorted(set(fresh) ^ set(committed) | {k for k in fresh if fresh[k] != committed.get(k)})
-    assert stale == [], "archive is stale: run python -m scrapers.demo.render"
+def test_committed_archive_and_sources_match_articles_and_builtin_registry(tmp_path) -> None:
+    render(DEMO_DIR, tmp_path / "fresh.warc.gz", sources_out=tmp_path / "sources.toml")
+    stale = "demo is stale: run python -m scrapers.demo.render"
+    assert (tmp_path / "fresh.warc.gz").read_bytes() == WARC.read_bytes(), stale
+    fresh = (tmp_path / "sources.toml").read_text(encoding="utf-8")
+    assert fresh == demo_sources_path().read_text(encoding="utf-8"), stale
+
+
+def test_committed_warc_is_small() -> None:
+    assert WARC.stat().st_size < 2 * 1024 * 1024
+
+
+def test_demo_sources_are_the_builtin_sources_with_short_delays() -> None:
+    builtin = {s.id: s for s in load_sources(builtin_sources_path())}
+    demo = {s.id: s for s in load_sources(demo_sources_path())}
+    assert set(demo) == set(builtin) == set(SITES)
+    for source_id, source in demo.items():
+        assert source.start_urls == builtin[source_id].start_urls
+        assert source.cms == builtin[source_id].cms
+        assert source.delay_seconds == 0.05
+
+
+def test_every_builtin_source_crawls_from_the_warc() -> None:
+    """The real crawl over the WARC: every source yields releases, except the two quirks."""
+    sources = load_sources(demo_sources_path())
+    with open_replay(WARC) as url:
+        results = asyncio.run(crawl_all(sources, {}, transport=ReplayTransport(url)))
+    status = {r.source_id: (r.status, len(r.releases)) for r in results}
+    assert status.pop("ah-zh-news") == ("blocked", 0)  # the WZWS challenge
+    assert status.pop("sh-en-whatsnew")[0] == "partial"  # its one dead (404) list link
+    assert {k: v for k, v in status.items() if v[0] != "ok" or v[1] < 1} == {}
+    assert sum(len(r.releases) for r in results) >= 80
+
+
+def test_folder_form_is_still_written_on_request(tmp_path: Path) -> None:
+    write_archive(build_archive(load_all_articles(DEMO_DIR)), tmp_path / "dir")
+    with open_replay(tmp_path / "dir") as url:
+        response = asyncio.run(_statuses(url, ["https://www.gov.cn/yaowen/liebiao/home.htm"]))
+    assert list(response.values()) == [200]
 
 
 def test_archive_holds_enough_article_pages() -> None:
@@ -86,34 +152,28 @@ def test_archive_holds_enough_article_pages() -> None:
 
 def test_sources_file_starts_at_archived_list_pages() -> None:
     sources = tomllib.loads(demo_sources_path().read_text(encoding="utf-8"))["source"]
-    assert {s["id"] for s in sources} == set(SITES)
     keys = set(archive_keys())
     for source in sources:
         parts = urlsplit(source["start_urls"][0])
-        assert parts.scheme == "https"
+        assert parts.scheme == SITES[source["id"]].scheme
         assert parts.netloc + parts.path in keys, source["id"]
-        assert source["delay_seconds"] == 0.05
-    anhui = next(s for s in sources if s["id"] == "ah-zh-news")
-    assert anhui["list"]["links"] == "ul.doc_list li a"
 
 
 def test_template_paginated_sources_stop_at_the_last_archived_page() -> None:
-    sources = tomllib.loads(demo_sources_path().read_text(encoding="utf-8"))["source"]
-    for source in sources:
-        if source.get("cms") not in ("shanghai", "govcn"):
+    for source in load_sources(demo_sources_path()):
+        urls = page_urls(source.start_urls[0], source.list, source.max_pages + 1)
+        if urls is None or len(urls) < 2:
             continue
-        parts = urlsplit(source["start_urls"][0])
-        folder = parts.netloc + parts.path.rsplit("/", 1)[0] + "/"
-        pages = [k for k in archive_keys() if k.startswith(folder) and LIST_PAGE.search(k)]
-        assert source["max_pages"] == len(pages), f"{source['id']}: set max_pages = {len(pages)}"
+        present = [replay_key(u) in PAGES for u in urls]
+        assert present == [True] * source.max_pages + [False], source.id
 
 
 def list_links(key: str) -> list[str]:
     """Absolute article-shaped URLs on one list page (entity-escaped records included)."""
-    text = html.unescape((ROOT / key).read_text(encoding="utf-8"))
+    text = html.unescape(page_text(key))
     page_url = "https://" + key
     found = []
-    for href in re.findall(r'href="([^"]+)"', text):
+    for href in re.findall(r'(?:href="|"URL": ")([^"]+)"', text):
         url = urljoin(page_url, href)
         parts = urlsplit(url)
         url = f"https://{parts.netloc}{re.sub(r'/{2,}', '/', parts.path)}"
@@ -146,10 +206,14 @@ def entries_by_site(articles):
             yield site, [e for e in place_entries(site, mine) if e.article is not None]
 
 
+def sites_with_related_boxes(articles):
+    return ((s, e) for s, e in entries_by_site(articles) if s.profile not in NO_RELATED_BOX)
+
+
 def test_article_bodies_hold_exactly_the_article_text(articles) -> None:
     for site, entries in entries_by_site(articles):
         for entry in entries:
-            soup = BeautifulSoup((ROOT / (site.host + entry.path)).read_bytes(), "lxml")
+            soup = BeautifulSoup(PAGES[site.host + entry.path], "lxml")
             body = soup.select_one(BODY_SELECTORS[site.profile])
             texts = [p.get_text().strip("\u3000 ") for p in body.find_all("p")]
             texts = [t for t in texts if not t.startswith("Attachment:")]
@@ -158,10 +222,10 @@ def test_article_bodies_hold_exactly_the_article_text(articles) -> None:
 
 def test_related_boxes_link_other_existing_articles(articles) -> None:
     keys = set(archive_keys())
-    for site, entries in entries_by_site(articles):
+    for site, entries in sites_with_related_boxes(articles):
         for entry in entries[:3]:
             page_url = f"https://{site.host}{entry.path}"
-            text = (ROOT / (site.host + entry.path)).read_text(encoding="utf-8")
+            text = page_text(site.host + entry.path)
             links = {urljoin(page_url, h) for h in re.findall(r'href="([^"]+)"', text)}
             related = {u for u in links if ARTICLE_URL.search(urlsplit(u).path)}
             assert related and page_url not in related, entry.path
@@ -185,7 +249,7 @@ def meta_values(host: str, name: str) -> list[str]:
         m
         for k in archive_keys()
         if k.startswith(host + "/") and ARTICLE_URL.search(k)
-        for m in re.findall(pattern, (ROOT / k).read_text(encoding="utf-8"))
+        for m in re.findall(pattern, page_text(k))
     ]
 
 
@@ -205,17 +269,17 @@ def test_govcn_pages_use_both_timestamp_formats() -> None:
 
 def test_govcn_lists_use_relative_parent_and_absolute_links() -> None:
     pages = [k for k in archive_keys() if k.startswith("www.gov.cn/") and LIST_PAGE.search(k)]
-    hrefs = [h for k in pages for h in re.findall(r'<h4><a href="([^"]+)"', (ROOT / k).read_text())]
+    hrefs = [h for k in pages for h in re.findall(r'<h4><a href="([^"]+)"', page_text(k))]
     if len(hrefs) >= 8:
         assert any(h.startswith("./") for h in hrefs)
         assert any(h.startswith("../../zhengce/") for h in hrefs)
         assert any(h.startswith("https://www.gov.cn/") for h in hrefs)
     if len(hrefs) >= 5:  # separators every five items, as on the live list
-        assert '<li class="line"></li>' in (ROOT / pages[0]).read_text(encoding="utf-8")
+        assert '<li class="line"></li>' in page_text(pages[0])
 
 
 def test_hanweb_list_mixes_cdata_and_escaped_records() -> None:
-    text = (ROOT / "www.jiangsu.gov.cn/col/col60096/index.html").read_text(encoding="utf-8")
+    text = page_text("www.jiangsu.gov.cn/col/col60096/index.html")
     assert "<datastore>" in text and "<recordset>" in text
     if text.count("<record>") >= 4:
         assert "<record><![CDATA[<li>" in text and "<record>&lt;li&gt;" in text
@@ -224,9 +288,9 @@ def test_hanweb_list_mixes_cdata_and_escaped_records() -> None:
 
 def test_chinadaily_list_uses_protocol_relative_links_and_next_pages() -> None:
     pages = sorted(k for k in archive_keys() if k.startswith("www.ezhejiang.gov.cn/latest/"))
-    first = (ROOT / pages[0]).read_text(encoding="utf-8")
+    first = page_text(pages[0])
     assert 'href="//www.ezhejiang.gov.cn/' in first
-    nexts = [k for k in pages if 'class="pagestyle">Next' in (ROOT / k).read_text("utf-8")]
+    nexts = [k for k in pages if 'class="pagestyle">Next' in page_text(k)]
     assert len(nexts) == len(pages) - 1
 
 
@@ -248,7 +312,7 @@ def test_one_article_links_a_pdf_served_as_pdf(server) -> None:
         (k, m)
         for k in archive_keys()
         if ARTICLE_URL.search(k)
-        for m in re.findall(r'href="([^"]+\.pdf)"', (ROOT / k).read_text("utf-8"))
+        for m in re.findall(r'href="([^"]+\.pdf)"', page_text(k))
     ]
     assert len(pdf_links) == 1
     key, href = pdf_links[0]
@@ -264,7 +328,7 @@ def test_one_article_links_a_pdf_served_as_pdf(server) -> None:
 
 
 def test_anhui_list_is_a_wzws_challenge() -> None:
-    text = (ROOT / "www.ah.gov.cn/zwyw/jryw/index.html").read_text(encoding="utf-8")
+    text = page_text("www.ah.gov.cn/zwyw/jryw/index.html")
     assert "wzwschallenge" in text and "WZWSRE" in text
     assert "doc_list" not in text and "<li" not in text
 
@@ -272,7 +336,7 @@ def test_anhui_list_is_a_wzws_challenge() -> None:
 def test_render_refuses_to_wipe_a_folder_that_is_not_an_archive(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
     with pytest.raises(ArticleDataError, match="not a rendered archive"):
-        render(DEMO_DIR, tmp_path)
+        render(DEMO_DIR, tmp_path / "a.warc.gz", sources_out=None, directory=tmp_path)
     assert (tmp_path / "notes.txt").exists()
 
 

@@ -12,22 +12,26 @@ import pytest
 
 @dataclass
 class Route:
-    """One canned response."""
+    """One canned response; `reset` closes the connection without answering."""
 
     body: bytes
     status: int = 200
     headers: dict[str, str] = field(
         default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"}
     )
+    reset: bool = False
 
 
 @dataclass
 class LoopbackSite:
-    """The routes a test serves, and the requests the server saw (path, User-Agent)."""
+    """The routes a test serves, and the requests the server saw (path, User-Agent).
+
+    `requests` records (path, User-Agent); `seen` records (method, path, headers, body)."""
 
     base_url: str = ""
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    seen: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -38,6 +42,10 @@ class LoopbackSite:
         route.headers.update({name.replace("_", "-"): value for name, value in headers.items()})
         self.routes[path] = route
 
+    def add_reset(self, path: str) -> None:
+        """A path whose every request is dropped without an answer."""
+        self.routes[path] = Route(b"", reset=True)
+
     @property
     def paths(self) -> list[str]:
         return [path for path, _ in self.requests]
@@ -46,8 +54,19 @@ class LoopbackSite:
 def _handler_for(site: LoopbackSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self._answer(b"")
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            length = int(self.headers.get("Content-Length") or 0)
+            self._answer(self.rfile.read(length))
+
+        def _answer(self, body: bytes) -> None:
             site.requests.append((self.path, self.headers.get("User-Agent", "")))
+            site.seen.append((self.command, self.path, dict(self.headers), body))
             route = site.routes.get(self.path, Route(b"<html><body>not found</body></html>", 404))
+            if route.reset:
+                self.close_connection = True
+                return
             self.send_response(route.status)
             for name, value in route.headers.items():
                 self.send_header(name, value)

@@ -79,3 +79,40 @@ def test_article_with_a_cookie_banner_script_is_not_a_challenge() -> None:
 
 def test_not_found_is_not_a_block() -> None:
     assert detect_block(404, "<html><body>页面不存在</body></html>", {}) is None
+
+
+def test_wzws_redirect_recognised_from_the_final_url_alone() -> None:
+    final = "https://www.ah.gov.cn/WZWSREL3p3eXcvanJ5dy9pbmRleC5odG1s?wzwschallenge=V1pXUw"
+    verdict = detect_block(200, "<html><body></body></html>", {}, final_url=final)
+    assert verdict is not None and verdict.vendor == "wzws" and "redirect" in verdict.reason
+
+
+def test_ordinary_final_url_changes_nothing() -> None:
+    final = "https://www.ah.gov.cn/zwyw/jryw/565501234.html"
+    assert detect_block(200, fixture("anhui-article-wzcon-meta.html"), {}, final_url=final) is None
+
+
+def test_412_cookie_script_fixture_is_blocked_without_a_vendor_name() -> None:
+    verdict = detect_block(412, fixture("generic-412-cookie-script.html"), {})
+    assert verdict is not None and verdict.vendor is None and "412" in verdict.reason
+
+
+def test_200_challenge_fixture_is_blocked() -> None:
+    verdict = detect_block(200, fixture("generic-200-cookie-reload.html"), {})
+    assert verdict is not None and "challenge" in verdict.reason
+
+
+def test_wzws_cookie_with_challenge_script_names_wzws() -> None:
+    html = "<html><script>document.cookie='a=1';location.reload();</script></html>"
+    headers = {"Set-Cookie": "wzws_sessionid=gXyz; path=/"}
+    verdict = detect_block(200, html, headers)
+    assert verdict is not None and verdict.vendor == "wzws"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["trs-zh-article-enclosure.html", "anhui-list-doc-list.html", "hanweb-zj-list-nextgroup.html",
+     "govcn-en-article-updated-abbrev.html", "chinadaily-article-multipage.html"],
+)  # fmt: skip
+def test_wave2_family_pages_are_not_blocks(name: str) -> None:
+    assert detect_block(200, fixture(name), {"set-cookie": "wzws_sessionid=abc"}) is None

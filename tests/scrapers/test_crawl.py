@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from scrapers.crawl import crawl_all, crawl_source, request_url
 from scrapers.fetch import USER_AGENT, PoliteClient
-from scrapers.models import SourceResult
+from scrapers.models import Source, SourceResult
 from scrapers.registry import parse_sources
 
 FIXED_NOW = datetime(2024, 8, 10, 2, 0, tzinfo=UTC)
@@ -114,6 +114,10 @@ class SleepLog:
         self.waits.append(seconds)
 
 
+def list_records(result: SourceResult) -> list:
+    return [record for record in result.fetches if record.kind == "list"]
+
+
 def crawl(site, source, known: set[str] | None = None, **client_kwargs) -> SourceResult:
     async def run() -> SourceResult:
         async with PoliteClient(sleep=SleepLog(), **client_kwargs) as client:
@@ -129,7 +133,8 @@ def shanghai_site(loopback_site):
     for name, (title, day, paragraphs) in ARTICLES.items():
         site.add(article_path(name, day), article_html(title, day, paragraphs))
     site.add(article_path("F", 7), ERROR_PAGE)
-    dead = f"http://127.0.0.1:{closed_port()}{article_path('G', 8)}"
+    site.add_reset(article_path("G", 8))
+    other_port = f"http://127.0.0.1:{closed_port()}{article_path('E', 8)}"
     page1 = [
         (article_path("A", 1), ARTICLES["A"][0], "2024-08-01"),
         (article_path("B", 2), ARTICLES["B"][0], "2024-08-02"),
@@ -141,7 +146,8 @@ def shanghai_site(loopback_site):
         (article_path("C", 5), ARTICLES["C"][0], "2024-08-05"),
         (article_path("D", 6), ARTICLES["D"][0], "2024-08-06"),
         (article_path("F", 7), "一则失效链接", "2024-08-07"),
-        (dead, "服务器无响应的稿件", "2024-08-08"),
+        (article_path("G", 8), "服务器无响应的稿件", "2024-08-08"),
+        (other_port, "另一端口上的稿件", "2024-08-08"),
         (article_path("J", 9), "上次运行已收录的稿件", "2024-07-30"),
         (article_path("A", 1), ARTICLES["A"][0], "2024-08-01"),
     ]
@@ -172,9 +178,11 @@ def test_crawl_collects_new_articles_and_names_every_failure(shanghai_site) -> N
     assert outcomes[article_path("H", 3)] == "http_error"
     assert outcomes[article_path("F", 7)] == "extraction_failed"
     dead = [r for r in result.fetches if r.outcome == "network_error"]
-    assert len(dead) == 1 and "connection failed" in dead[0].error
+    assert len(dead) == 1 and dead[0].error.startswith("connection reset")
+    assert not any(article_path("E", 8) in r.url for r in result.fetches)  # another port
     assert [r.error for r in result.fetches if r.outcome == "http_error"] == ["HTTP 404"]
     assert [r.kind for r in result.fetches].count("list") == 3
+    assert [r.kind for r in result.fetches].count("robots") == 1
     assert all(r.fetched_at == FIXED_NOW and r.source_id == "sh-test" for r in result.fetches)
 
 
@@ -212,7 +220,7 @@ def test_second_run_with_everything_known_fetches_only_page_one(shanghai_site) -
     }
     site.requests.clear()
     second = crawl(site, source_for(site), known)
-    assert site.paths == ["/nw4411/index.html"]
+    assert site.paths == ["/robots.txt", "/nw4411/index.html"]  # robots.txt: once per run
     assert second.releases == [] and second.status == "ok"
 
 
@@ -230,7 +238,10 @@ def test_list_page_http_error_fails_the_source(loopback_site) -> None:
     assert result.status == "failed"
     assert result.error == f"list page {site.url('/nw4411/index.html')} : HTTP 500"
     assert site.paths.count("/nw4411/index.html") == 3  # two retries, one fetch record
-    assert [(r.kind, r.outcome, r.status) for r in result.fetches] == [("list", "http_error", 500)]
+    assert [(r.kind, r.outcome, r.status) for r in result.fetches] == [
+        ("robots", "ok", 404),
+        ("list", "http_error", 500),
+    ]
 
 
 def test_list_selector_drift_fails_the_source_with_the_selector(loopback_site) -> None:
@@ -244,7 +255,7 @@ def test_list_selector_drift_fails_the_source_with_the_selector(loopback_site) -
     assert result.error == (
         f"selector 'ul.tadaty-list li a[href]' matched nothing on {site.url('/nw4411/index.html')}"
     )
-    assert result.fetches[0].outcome == "selector_error"
+    assert list_records(result)[0].outcome == "selector_error"
 
 
 def test_block_page_on_the_list_marks_the_source_blocked(loopback_site) -> None:
@@ -253,7 +264,7 @@ def test_block_page_on_the_list_marks_the_source_blocked(loopback_site) -> None:
     result = crawl(site, source_for(site))
     assert result.status == "blocked"
     assert "knownsec" in result.error and site.url("/nw4411/index.html") in result.error
-    assert result.fetches[0].outcome == "blocked"
+    assert list_records(result)[0].outcome == "blocked"
     assert result.releases == []
 
 
@@ -263,7 +274,10 @@ def test_unreachable_list_page_is_a_network_failure(loopback_site) -> None:
     result = crawl(site, source_for(site), retries=0)
     assert result.status == "failed"
     assert result.error.startswith(f"list page {site.url('/nw4411/index.html')} : connection")
-    assert result.fetches[0].outcome == "network_error" and result.fetches[0].status is None
+    assert [(r.kind, r.outcome, r.status) for r in result.fetches] == [
+        ("robots", "network_error", None),
+        ("list", "network_error", None),
+    ]
 
 
 def test_crawl_all_runs_sources_over_one_client_and_isolates_failures(shanghai_site) -> None:
@@ -311,7 +325,7 @@ def test_sources_sharing_a_host_share_its_throttle() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         starts.append(clock["now"])
-        return httpx.Response(200, text=pages[request.url.path])
+        return httpx.Response(200, text=pages.get(request.url.path, "User-agent: *\nAllow: /"))
 
     async def fake_sleep(seconds: float) -> None:
         clock["now"] += seconds
@@ -342,7 +356,7 @@ max_pages = 1
         )
     )
     assert [len(result.releases) for result in results] == [1, 1]
-    assert len(starts) == 4
+    assert len(starts) == 5  # robots.txt once, 2 list pages, 2 articles
     assert all(later - earlier >= 2.0 for earlier, later in zip(starts, starts[1:], strict=False))
 
 
@@ -410,6 +424,8 @@ def test_next_link_pagination_stays_on_the_source_hosts() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         requested.append(str(request.url))
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
         return httpx.Response(200, text=pages[request.url.path])
 
     source = parse_sources(
@@ -449,6 +465,8 @@ def test_hanweb_datastore_reads_only_the_first_list_page() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         requested.append(request.url.path)
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
         if request.url.path.endswith("index.html"):
             return httpx.Response(200, text=list_page)
         day = request.url.path.split("/")[4]
@@ -513,3 +531,319 @@ body = "#body"
     article = [f for f in result.fetches if f.kind == "article"][0]
     assert article.outcome == "bad_date" and "no parseable publication date" in article.error
     assert result.status == "partial"
+
+
+# --- conditional list requests, re-checks, raw archive, budget, hosts -----------------------
+
+SH_LIST = "https://www.shanghai.gov.cn/nw4411/index.html"
+
+
+def public_source(max_pages: int = 2, **extra: str) -> Source:
+    lines = "".join(f"{key} = {value}\n" for key, value in extra.items())
+    text = f"""
+[[source]]
+id = "sh-public"
+name = "Shanghai news"
+region = "shanghai"
+language = "zh"
+start_urls = ["{SH_LIST}"]
+cms = "shanghai"
+max_pages = {max_pages}
+{lines}"""
+    return parse_sources(text, "t.toml")[0]
+
+
+class EtagSite:
+    """A MockTransport site answering If-None-Match like a real server, or (lying) always 304."""
+
+    def __init__(self, pages: dict[str, str], lying: bool = False) -> None:
+        self.pages = pages
+        self.lying = lying
+        self.log: list[tuple[str, str | None]] = []  # path, If-None-Match sent
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        self.log.append((path, request.headers.get("if-none-match")))
+        if path not in self.pages:
+            return httpx.Response(404, text="<html><body>不存在</body></html>")
+        body = self.pages[path]
+        etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:16] + '"'
+        asked = request.headers.get("if-none-match")
+        if asked and (asked == etag or self.lying):
+            return httpx.Response(304, headers={"ETag": asked})
+        return httpx.Response(200, text=body, headers={"ETag": etag})
+
+    def crawl(self, source: Source, known=(), now: datetime = FIXED_NOW, **options):
+        async def run() -> SourceResult:
+            transport = httpx.MockTransport(self.handler)
+            async with PoliteClient(transport=transport, sleep=SleepLog()) as client:
+                return await crawl_source(source, client, set(known), now=lambda: now, **options)
+
+        return asyncio.run(run())
+
+
+def sh_site(names: str, lying: bool = False) -> EtagSite:
+    pages = {
+        article_path(name, ARTICLES[name][1]): article_html(*ARTICLES[name]) for name in "ABCD"
+    }
+    items = [(article_path(n, ARTICLES[n][1]), ARTICLES[n][0], "2024-08-01") for n in names]
+    pages["/nw4411/index.html"] = list_html(items)
+    pages["/nw4411/index_2.html"] = list_html([])
+    return EtagSite(pages, lying)
+
+
+def add_to_front_page(site: EtagSite, name: str) -> None:
+    items = [(article_path(n, ARTICLES[n][1]), ARTICLES[n][0], "2024-08-01") for n in name + "AB"]
+    site.pages["/nw4411/index.html"] = list_html(items)
+
+
+def test_a_304_on_page_one_means_nothing_new_and_stops_there() -> None:
+    site = sh_site("AB")
+    first = site.crawl(public_source())
+    stored = first.list_validators[SH_LIST]
+    assert stored["etag"] and stored["verified_at"] == FIXED_NOW.isoformat()
+    assert {"body_sha256", "links_sha256", "last_modified"} <= set(stored)
+
+    site.log.clear()
+    known = {release.url for release in first.releases}
+    second = site.crawl(public_source(), known, validators=first.list_validators)
+    assert site.log == [("/robots.txt", None), ("/nw4411/index.html", stored["etag"])]
+    assert [(r.kind, r.outcome, r.bytes) for r in second.fetches] == [
+        ("robots", "ok", len("<html><body>不存在</body></html>".encode())),
+        ("list", "not_modified", 0),
+    ]
+    assert second.status == "ok" and second.releases == []
+    assert second.list_validators[SH_LIST] == stored
+
+
+def test_a_server_that_answers_304_wrongly_is_caught_and_asked_plainly_from_then_on() -> None:
+    site = sh_site("AB", lying=True)
+    first = site.crawl(public_source())
+    known = {release.url for release in first.releases}
+    add_to_front_page(site, "C")  # a new article, yet the server keeps saying 304
+
+    soon = site.crawl(public_source(), known, FIXED_NOW + timedelta(hours=2),
+                      validators=first.list_validators)  # fmt: skip
+    assert soon.releases == []  # within a day of the last full copy, a 304 is believed
+
+    site.log.clear()
+    later = site.crawl(public_source(), known, FIXED_NOW + timedelta(days=2),
+                       validators=first.list_validators)  # fmt: skip
+    assert [r.title for r in later.releases] == [ARTICLES["C"][0]]
+    assert site.log[1:3] == [
+        ("/nw4411/index.html", first.list_validators[SH_LIST]["etag"]),
+        ("/nw4411/index.html", None),
+    ]
+    broken = later.list_validators["host:www.shanghai.gov.cn"]
+    assert broken["conditional_broken"] is True and "answered 304" in broken["reason"]
+
+    site.log.clear()
+    known |= {release.url for release in later.releases}
+    site.crawl(public_source(), known, FIXED_NOW + timedelta(days=2, hours=1),
+               validators=later.list_validators)  # fmt: skip
+    assert ("/nw4411/index.html", None) in site.log
+    assert all(sent is None for _, sent in site.log)
+
+
+def test_recheck_refetches_known_articles_so_edits_come_back_as_releases() -> None:
+    site = sh_site("AB")
+    first = site.crawl(public_source())
+    known = {release.url for release in first.releases}
+    edited = (
+        "长三角示范区发布绿色交通试点方案（更新）",
+        1,
+        ["示例正文：更正后的线路数量为八条，首批站点改造已在本月完成。", "其余内容与原稿相同。"],
+    )
+    site.pages[article_path("A", 1)] = article_html(*edited)
+    recheck = {
+        next(url for url in known if HEX["A"] in url),
+        "https://elsewhere.example/nw4411/20240801/" + HEX["A"] + ".html",
+    }
+    second = site.crawl(public_source(), known, recheck=recheck, validators=first.list_validators)
+    assert [r.title for r in second.releases] == [edited[0]]
+    assert second.releases[0].body.startswith("示例正文：更正后")
+    assert not any("elsewhere" in path for path, _ in site.log)
+
+
+class FakeRawStore:
+    """Records what the crawler archived, in the shape of scrapers.rawstore."""
+
+    def __init__(self) -> None:
+        self.kept: list[dict] = []
+
+    def put(self, *, url, content, headers, status, fetched_at) -> str:
+        self.kept.append(dict(url=url, content=content, status=status, fetched_at=fetched_at))
+        return hashlib.sha256(content).hexdigest()
+
+
+def test_every_article_response_is_archived_before_parsing(shanghai_site) -> None:
+    site = shanghai_site
+    store = FakeRawStore()
+    result = None
+
+    async def run() -> SourceResult:
+        async with PoliteClient(sleep=SleepLog()) as client:
+            return await crawl_source(
+                source_for(site), client, set(), now=lambda: FIXED_NOW, raw_store=store
+            )
+
+    result = asyncio.run(run())
+    archived = {entry["url"]: entry for entry in store.kept}
+    error_page = site.url(article_path("F", 7))
+    assert archived[error_page]["content"] == site.routes[article_path("F", 7)].body
+    assert archived[site.url(article_path("H", 3))]["status"] == 404
+    assert site.url(article_path("G", 8)) not in archived  # no response, nothing to keep
+    assert {r.url for r in result.releases} <= set(archived)
+    assert all(entry["fetched_at"] == FIXED_NOW for entry in store.kept)
+
+
+def test_a_source_over_its_time_budget_stops_cleanly_and_names_what_it_left() -> None:
+    site = sh_site("ABCD")
+    clock = {"now": 0.0}
+
+    def slow_handler(request: httpx.Request) -> httpx.Response:
+        clock["now"] += 10.0  # every request takes ten seconds
+        return site.handler(request)
+
+    async def run() -> SourceResult:
+        async with PoliteClient(
+            transport=httpx.MockTransport(slow_handler),
+            sleep=SleepLog(),
+            clock=lambda: clock["now"],
+        ) as client:
+            return await crawl_source(
+                public_source(), client, set(), now=lambda: FIXED_NOW, time_budget=45
+            )
+
+    result = asyncio.run(run())
+    assert len(result.releases) == 2  # robots, page 1, page 2, two articles: 50 s
+    left = [r for r in result.fetches if r.outcome == "budget_exceeded"]
+    assert len(left) == 2 and all(r.status is None for r in left)
+    assert result.status == "partial"
+    assert "time budget of 45 s used up: 2 article(s) not fetched" in result.error
+
+
+def test_links_to_internal_addresses_are_never_followed_from_a_public_source() -> None:
+    hidden = [
+        f"http://127.0.0.1:8080{article_path('A', 1)}",
+        f"http://10.1.2.3{article_path('B', 2)}",
+        f"http://169.254.169.254{article_path('C', 5)}",
+    ]
+    site = sh_site("D")
+    site.pages["/nw4411/index.html"] = list_html(
+        [(url, "内部地址", "2024-08-01") for url in hidden]
+        + [(article_path("D", 6), ARTICLES["D"][0], "2024-08-06")]
+    )
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        return site.handler(request)
+
+    source = public_source(allowed_hosts='["127.0.0.1", "10.1.2.3"]')
+    result = asyncio.run(
+        crawl_all([source], {}, transport=httpx.MockTransport(handler), sleep=SleepLog())
+    )[0]
+    assert [r.title for r in result.releases] == [ARTICLES["D"][0]]
+    assert all(url.startswith("https://www.shanghai.gov.cn/") for url in requested)
+
+
+def test_china_daily_article_pages_are_fetched_and_joined() -> None:
+    base = "https://www.ezhejiang.gov.cn"
+    first = chinadaily_article(300).replace(
+        "</div></body>",
+        '</div><div id="div_currpage"><span>1</span> <a href="c_300_2.htm">2</a></div></body>',
+    )
+    second = (
+        '<html><body><h1>Zhejiang sample story number 300</h1><div id="Content"><p>Second page '
+        "of the invented story, with its own closing paragraph.</p></div></body></html>"
+    )
+    pages = {
+        "/latest/index.html": chinadaily_list([300], None),
+        "/2024-08/05/c_300.htm": first,
+        "/2024-08/05/c_300_2.htm": second,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path not in pages:
+            return httpx.Response(404)
+        return httpx.Response(200, text=pages[request.url.path])
+
+    source = parse_sources(
+        f"""
+[[source]]
+id = "zj-en"
+name = "Zhejiang English"
+region = "zhejiang"
+language = "en"
+start_urls = ["{base}/latest/index.html"]
+cms = "chinadaily"
+""",
+        "t.toml",
+    )[0]
+    result = asyncio.run(
+        crawl_all([source], {}, transport=httpx.MockTransport(handler), sleep=SleepLog())
+    )[0]
+    (release,) = result.releases
+    assert "story 300" in release.body and "Second page of the invented story" in release.body
+    article_urls = [r.url for r in result.fetches if r.kind == "article"]
+    assert article_urls == [f"{base}/2024-08/05/c_300.htm", f"{base}/2024-08/05/c_300_2.htm"]
+
+
+def test_hanweb_pages_after_the_first_are_posted_to_the_data_proxy() -> None:
+    def record(n: int) -> str:
+        return (
+            f'<record><![CDATA[<li><a href="/art/2024/8/{n}/art_1229019364_25269{n:02d}.html" '
+            f'title="浙江示例要闻{n}">浙江示例要闻{n}</a><span>2024-08-{n:02d}</span></li>]]></record>'
+        )
+
+    nextgroup = (
+        '<nextgroup><![CDATA[<a href="/module/jpage/dataproxy.jsp?page=1&appid=1&webid=3096'
+        '&path=/&columnid=1229019364&unitid=4780131&permissiontype=0"></a>]]></nextgroup>'
+    )
+    first_page = (
+        '<html><body><div id="4780131"><script type="text/xml"><datastore>'
+        f"{nextgroup}<recordset>{record(1)}{record(2)}</recordset></datastore></script></div>"
+        "</body></html>"
+    )
+    proxy_reply = f"<datastore><recordset>{record(3)}</recordset></datastore>"
+    posts: list[tuple[str, bytes]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "POST":
+            posts.append((str(request.url), request.content))
+            return httpx.Response(200, text=proxy_reply if len(posts) == 1 else "<datastore/>")
+        if path.endswith("index.html"):
+            return httpx.Response(200, text=first_page)
+        if path.startswith("/art/"):
+            n = int(path.split("/")[4])
+            return httpx.Response(
+                200,
+                text=f"""<html><head><meta charset="utf-8">
+<meta name="ArticleTitle" content="浙江示例要闻{n}"><meta name="PubDate" content="2024-08-{n:02d}">
+</head><body><div id="zoom"><p>示例正文：浙江省第{n}号示例稿件，内容为编写的测试文字。</p></div>
+</body></html>""",
+            )
+        return httpx.Response(404)
+
+    source = parse_sources(
+        """
+[[source]]
+id = "zj"
+name = "Zhejiang"
+region = "zhejiang"
+language = "zh"
+start_urls = ["https://www.zj.gov.cn/col/col1229019364/index.html"]
+cms = "hanweb"
+max_pages = 3
+""",
+        "t.toml",
+    )[0]
+    result = asyncio.run(
+        crawl_all([source], {}, transport=httpx.MockTransport(handler), sleep=SleepLog())
+    )[0]
+    assert sorted(r.title for r in result.releases) == [f"浙江示例要闻{n}" for n in (1, 2, 3)]
+    assert posts[0][0].startswith("https://www.zj.gov.cn/module/jpage/dataproxy.jsp?startrecord=3")
+    assert b"columnid=1229019364" in posts[0][1] and b"webid=3096" in posts[0][1]
+    assert len(posts) == 2 and result.status == "ok"  # page 3 was empty: the list ended

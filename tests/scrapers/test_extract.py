@@ -7,7 +7,13 @@ import pytest
 
 from scrapers.dates import SHANGHAI_TZ
 from scrapers.encoding import decode_html
-from scrapers.extract import MAX_BODY_CHARS, MAX_TITLE_CHARS, ExtractionError, extract_article
+from scrapers.extract import (
+    MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    ExtractionError,
+    extract_article,
+    join_pages,
+)
 from scrapers.listing import ListedLink
 from scrapers.models import Release, Source
 from scrapers.profiles import merge_rules
@@ -255,3 +261,67 @@ def test_number_404_in_a_real_title_is_not_an_error_page() -> None:
     release = extract_article(html, "https://en.jiangsu.gov.cn/art/2024/3/1/art_1_2.html",
                               source("hanweb", "en"), FETCHED)  # fmt: skip
     assert release.title == "404 projects start across the delta"
+
+
+# --- multi-page articles, attachments outside the body, wave-2 families ------------------------
+
+CD_URL = "https://www.ezhejiang.gov.cn/2024-08/12/c_1001300.htm"
+
+
+def test_join_pages_appends_continuation_bodies_in_order() -> None:
+    first = extract("chinadaily-article-multipage.html", CD_URL, source("chinadaily", "en"))
+    more = [(SITES / f"chinadaily-article-multipage-{n}.html").read_text("utf-8") for n in (2, 3)]
+    joined = join_pages(first, more)
+    paragraphs = joined.body.split("\n\n")
+    assert paragraphs[0].startswith("Zhejiang, Jiangsu and Shanghai have agreed")
+    assert paragraphs[2].startswith("The second part of the plan")
+    assert paragraphs[-2].startswith("The final part names")
+    assert "Updated:" not in joined.body and "<" not in joined.body
+    assert joined.attachments == (
+        "https://www.ezhejiang.gov.cn/attachments/2024/corridor-plan.pdf",
+    )
+    assert (joined.title, joined.published_at) == (first.title, first.published_at)
+    assert joined.methods["pages"] == "3" and joined.content_hash != first.content_hash
+
+
+def test_join_pages_skips_an_empty_page_and_repeated_paragraphs() -> None:
+    first = extract("chinadaily-article-multipage.html", CD_URL, source("chinadaily", "en"))
+    repeated = first.body.split("\n\n")[0] + "\n\nA new closing line from the last page."
+    joined = join_pages(first, ["<html><body><div id='Content'></div></body></html>", repeated])
+    assert joined.body.count("Zhejiang, Jiangsu and Shanghai have agreed") == 1
+    assert joined.body.endswith("A new closing line from the last page.")
+
+
+def test_attachments_outside_the_body_are_recorded() -> None:
+    url = "https://www.ndrc.gov.cn/fggz/dqjj/zdzl/202408/t20240809_1391234.html"
+    release = extract("trs-zh-article-enclosure.html", url, source("trs"))
+    assert release.attachments == (
+        "https://www.ndrc.gov.cn/fggz/dqjj/zdzl/202408/P020240809512345678901.pdf",
+    )
+    assert "附件" not in release.body and release.methods["body"] == "selector"
+    fgw = extract(
+        "shanghai-fgw-article-attachments.html",
+        "https://fgw.sh.gov.cn/fgw_fzggdt/20240806/2e3f4a5b6c7d4e8f0a1b2c3d4e5f6a7b.html",
+        source("shanghai"),
+    )
+    assert [a.rsplit("/", 1)[1] for a in fgw.attachments] == ["季度任务清单.xlsx", "会议纪要.pdf"]
+
+
+def test_govcn_english_article_with_abbreviated_updated_line() -> None:
+    url = "https://english.www.gov.cn/news/202408/09/content_WS66b5a1c2c6d0a1b2c3d4e5f6.html"
+    release = extract("govcn-en-article-updated-abbrev.html", url, source("govcn", "en"))
+    assert release.title == "State Council calls for faster integration of delta transport networks"
+    assert release.published_at == at(2024, 8, 9, 9, 20)
+    assert release.content_source == "Xinhua"
+    assert release.body.startswith("BEIJING, Aug. 9 -- The State Council")
+    assert_clean(release.body)
+
+
+def test_page_without_charset_header_or_meta_decodes_as_utf8() -> None:
+    raw = (SITES / "truecms-zh-article-no-charset.html").read_bytes()
+    html = decode_html(raw, "iso-8859-1")  # what a client guesses without a charset header
+    url = "https://www.shio.gov.cn/TrueCMS/shxwbgs/ywts/content/794bcf91-02a5-4666-bbeb-9ccfe23548ad.htm"
+    release = extract_article(html, url, source("truecms"), FETCHED)
+    assert release.title == "市政府新闻发布会介绍长三角示范区建设最新进展"
+    assert release.published_at == at(2024, 7, 25)
+    assert release.body.startswith("市政府新闻办今天举行新闻发布会")

@@ -7,7 +7,14 @@ import pytest
 
 from scrapers.dates import SHANGHAI_TZ
 from scrapers.encoding import decode_html
-from scrapers.listing import ListPage, page_urls, parse_list_page
+from scrapers.listing import (
+    ListPage,
+    continuation_urls,
+    hanweb_page_request,
+    page_urls,
+    parse_datastore,
+    parse_list_page,
+)
 from scrapers.models import ArticleRules, ListRules
 from scrapers.profiles import PROFILES, merge_rules
 from scrapers.selectors import SelectorError, select_optional, select_required, validate_css
@@ -246,3 +253,182 @@ def test_dates_in_html_comments_are_ignored() -> None:
     page = parse_list_page(html, "https://www.shanghai.gov.cn/nw1/index.html",
                            PROFILES["shanghai"][0])  # fmt: skip
     assert page.links[0].listed_date == day(2024, 8, 1)
+
+
+# --- JSON lists (gov.cn) ------------------------------------------------------------------------
+
+
+def test_govcn_json_list_reads_title_url_and_date() -> None:
+    text = (SITES / "govcn-jiedu-json-list.json").read_text(encoding="utf-8")
+    page = parse_list_page(text, "https://www.gov.cn/zhengce/jiedu/ZCJD_QZ.json",
+                           PROFILES["govcn"][0])  # fmt: skip
+    assert [(link.url, link.listed_date) for link in page.links] == [
+        ("https://www.gov.cn/zhengce/202408/content_6971500.htm", day(2024, 8, 8)),
+        ("https://www.gov.cn/zhengce/jiedu/202407/content_6969321.htm", day(2024, 7, 24)),
+    ]  # the item without URL and the non-article index page are dropped
+    assert page.links[1].title == "专家解读：长三角公共服务便利共享的制度安排"  # <em> stripped
+
+
+def test_json_list_is_read_when_configured_even_without_a_json_url() -> None:
+    text = '{"data": {"list": [{"title": "t", "url": "/zhengce/202401/content_1.htm"}]}}'
+    rules = ListRules(links="a[href]", json=True, url_pattern=r"content_\d+\.htm$")
+    page = parse_list_page(text, "https://www.gov.cn/zhengce/zuixin/list", rules)
+    assert [link.url for link in page.links] == ["https://www.gov.cn/zhengce/202401/content_1.htm"]
+
+
+def test_broken_json_list_is_a_named_error() -> None:
+    with pytest.raises(SelectorError, match="not valid JSON.*ZCJD_QZ.json"):
+        parse_list_page('[{"TITLE": "x",', "https://www.gov.cn/zhengce/jiedu/ZCJD_QZ.json",
+                        PROFILES["govcn"][0])  # fmt: skip
+
+
+# --- Hanweb datastore pages 2+ ------------------------------------------------------------------
+
+
+def test_hanweb_page_request_for_jiangsu_uses_the_nextgroup_fields() -> None:
+    html = (SITES / "hanweb-list-cdata-records.html").read_text(encoding="utf-8")
+    url, form = hanweb_page_request(
+        "https://www.jiangsu.gov.cn/col/col60096/index.html", html, 2, 15
+    )
+    assert url == (
+        "https://www.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp"
+        "?startrecord=4&endrecord=18&perpage=15"
+    )
+    assert form == {
+        "col": "1", "appid": "1", "webid": "1", "path": "/", "columnid": "60096",
+        "sourceContentType": "3", "unitid": "356383", "webname": "江苏省人民政府",
+        "permissiontype": "0",
+    }  # fmt: skip
+
+
+def test_hanweb_page_request_for_zhejiang_uses_its_own_proxy_path() -> None:
+    html = (SITES / "hanweb-zj-list-nextgroup.html").read_text(encoding="utf-8")
+    url, form = hanweb_page_request(
+        "https://www.zj.gov.cn/col/col1229019364/index.html", html, 3, 10
+    )
+    assert url.startswith("https://www.zj.gov.cn/module/jpage/dataproxy.jsp?")
+    assert "startrecord=13&endrecord=22&perpage=10" in url  # page 1 embedded 2 records
+    assert (form["webid"], form["unitid"], form["columnid"]) == ("3096", "4780131", "1229019364")
+    page_4, _ = hanweb_page_request(
+        "https://www.zj.gov.cn/col/col1229019364/index.html", html, 4, 10
+    )
+    assert "startrecord=23&endrecord=32" in page_4  # windows follow on without overlap
+    assert form["webname"] == "浙江省人民政府门户网站"
+
+
+def test_hanweb_page_request_without_a_web_id_gives_none() -> None:
+    html = (SITES / "hanweb-list-no-nextgroup.html").read_text(encoding="utf-8")
+    start = "https://www.jiangsu.gov.cn/col/col60096/index.html"
+    assert hanweb_page_request(start, html, 2, 15) is None
+    assert hanweb_page_request(start, "<html><body>no datastore</body></html>", 2, 15) is None
+    cdata = (SITES / "hanweb-list-cdata-records.html").read_text(encoding="utf-8")
+    assert hanweb_page_request(start, cdata, 1, 15) is None  # page 1 is the page itself
+
+
+def test_parse_datastore_reads_a_dataproxy_response() -> None:
+    text = (SITES / "hanweb-dataproxy-response.xml").read_text(encoding="utf-8")
+    page = parse_datastore(text, "https://www.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp",
+                           PROFILES["hanweb"][0])  # fmt: skip
+    assert [(link.url, link.listed_date) for link in page.links] == [
+        ("https://www.jiangsu.gov.cn/art/2024/7/12/art_60096_11290001.html", day(2024, 7, 12)),
+        ("https://www.jiangsu.gov.cn/art/2024/7/9/art_60096_11288765.html", day(2024, 7, 9)),
+    ]
+
+
+def test_parse_datastore_past_the_end_is_empty_not_drift() -> None:
+    text = (SITES / "hanweb-dataproxy-empty.xml").read_text(encoding="utf-8")
+    page = parse_datastore(text, "https://www.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp",
+                           PROFILES["hanweb"][0])  # fmt: skip
+    assert page.links == []
+
+
+def test_parse_datastore_with_drifted_records_names_the_selector() -> None:
+    text = (
+        "<datastore><recordset><record><![CDATA[<p>changed</p>]]></record></recordset></datastore>"
+    )
+    with pytest.raises(SelectorError, match="'li a\\[href\\]'.*datastore"):
+        parse_datastore(text, "https://www.zj.gov.cn/module/jpage/dataproxy.jsp",
+                        PROFILES["hanweb"][0])  # fmt: skip
+
+
+# --- multi-page articles (China Daily-built sites) ----------------------------------------------
+
+
+def test_continuation_urls_in_page_order_without_the_current_page() -> None:
+    html = (SITES / "chinadaily-article-multipage.html").read_text(encoding="utf-8")
+    url = "https://www.ezhejiang.gov.cn/2024-08/12/c_1001300.htm"
+    assert continuation_urls(html, url) == [
+        "https://www.ezhejiang.gov.cn/2024-08/12/c_1001300_2.htm",
+        "https://www.ezhejiang.gov.cn/2024-08/12/c_1001300_3.htm",
+    ]
+
+
+def test_single_page_article_has_no_continuation() -> None:
+    html = (SITES / "chinadaily-article-byline.html").read_text(encoding="utf-8")
+    assert continuation_urls(html, "https://www.ezhejiang.gov.cn/2024-08/05/c_1001234.htm") == []
+    assert continuation_urls(html, "https://www.gov.cn/zhengce/202401/content_1.htm") == []
+
+
+# --- list quirks per site ----------------------------------------------------------------------
+
+
+def test_shanghai_news_green_titles_leave_out_the_summary() -> None:
+    page = parse_list_page(
+        (SITES / "shanghai-zh-yaowen-news-green.html").read_text(encoding="utf-8"),
+        "https://www.shanghai.gov.cn/zzbshyw/index.html",
+        ListRules(
+            links="ul.news-green li a[href]", url_pattern=PROFILES["shanghai"][0].url_pattern
+        ),
+    )
+    assert [(link.title, link.listed_date) for link in page.links] == [
+        ("市政府与兄弟省份商定共建跨界生态廊道", day(2024, 8, 5)),
+        ("本市推进虹桥国际开放枢纽南向拓展带建设", day(2024, 8, 2)),
+    ]  # dotted YYYY.MM.DD dates
+
+
+def test_trs_list_slash_dates_relative_links_and_ext_pages() -> None:
+    page = parse("trs-zh-list-slash-dates.html", "https://www.ndrc.gov.cn/fggz/dqjj/zdzl/", "trs")
+    assert [(link.url, link.listed_date) for link in page.links] == [
+        ("https://www.ndrc.gov.cn/fggz/dqjj/zdzl/202408/t20240809_1391234.html", day(2024, 8, 9)),
+        ("https://www.ndrc.gov.cn/fggz/dqjj/zdzl/202407/t20240726_1390876_ext.html",
+         day(2024, 7, 26)),
+        ("https://www.ndrc.gov.cn/xwdt/xwfb/202407/t20240715_1390101.html", day(2024, 7, 15)),
+    ]  # fmt: skip
+    assert page.links[0].title.endswith("研究年度重点任务")  # the title attribute, not "…"
+
+
+def test_trs_pagination_starts_at_index_1() -> None:
+    assert page_urls("https://www.ndrc.gov.cn/fggz/dqjj/zdzl/", PROFILES["trs"][0], 3) == [
+        "https://www.ndrc.gov.cn/fggz/dqjj/zdzl/",
+        "https://www.ndrc.gov.cn/fggz/dqjj/zdzl/index_1.html",
+        "https://www.ndrc.gov.cn/fggz/dqjj/zdzl/index_2.html",
+    ]
+
+
+def test_anhui_doc_list_with_both_date_spans_and_next_pager() -> None:
+    page = parse("anhui-list-doc-list.html", "https://www.ah.gov.cn/zwyw/jryw/index.html", "anhui")
+    assert [(link.url, link.listed_date) for link in page.links] == [
+        ("https://www.ah.gov.cn/zwyw/jryw/565501234.html", day(2024, 8, 8)),
+        ("https://www.ah.gov.cn/zwyw/jryw/565500987.html", day(2024, 8, 6)),
+        ("https://www.ah.gov.cn/zwyw/ztzl/2024cjsl/565499876.html", day(2024, 8, 1)),
+    ]
+    assert page.next_url == "https://www.ah.gov.cn/zwyw/jryw/index_2.html"
+
+
+def test_anhui_legacy_navjz_layout_skips_separator_items() -> None:
+    page = parse("anhui-list-navjz-separators.html", "https://www.ah.gov.cn/zwyw/jryw/index.html",
+                 "anhui")  # fmt: skip
+    assert len(page.links) == 6
+    assert page.links[5].title == "长三角G60科创走廊联席会议在宣城召开"
+    assert page.links[5].listed_date == day(2020, 5, 29)
+    assert page.next_url is None  # a javascript: pager is no page
+
+
+def test_fgw_list_keeps_attachment_links_as_attachments() -> None:
+    page = parse_list_page(
+        (SITES / "shanghai-fgw-list-nowrapli-attachment.html").read_text(encoding="utf-8"),
+        "https://fgw.sh.gov.cn/fgw_fzggdt/index.html",
+        ListRules(links="ul.nowrapli li a[href]", url_pattern=PROFILES["shanghai"][0].url_pattern),
+    )
+    assert [link.is_attachment for link in page.links] == [False, True, False]
+    assert page.links[1].url.endswith("2024年区域合作重点事项.pdf")

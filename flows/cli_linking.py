@@ -1,0 +1,161 @@
+"""`yrdwatch eval`, `yrdwatch explain` and `yrdwatch label`: linking quality and feedback.
+
+`eval` with no file measures the repo's own labeled sets (warehouse/labeled/*.jsonl) and,
+when present, the shared dev set; `--labels` adds the analysts' labels from the warehouse.
+`explain URL` shows why a release was linked or not; `label URL COMMITMENT --confirm|--reject`
+stores an analyst's verdict that every later run respects.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flows.cli import UsageError
+from flows.paths import default_db_path
+
+DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "followups-dev.jsonl"
+
+
+def register(sub) -> None:
+    """Add eval, explain and label to the `yrdwatch` subcommands."""
+    _add_eval(sub)
+    _add_explain(sub)
+    _add_label(sub)
+
+
+def _db_args(p: argparse.ArgumentParser, live_help: str) -> None:
+    p.add_argument(
+        "--db", type=Path, help="warehouse file (default $YRDWATCH_DB or data/yrdwatch.duckdb)"
+    )
+    p.add_argument("--live", action="store_true", help=live_help)
+
+
+def _add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="precision/recall/F1 of the linker on labeled JSONL files")
+    p.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="labeled files (default: warehouse/labeled/*.jsonl and the shared dev set)",
+    )
+    p.add_argument(
+        "--labels", action="store_true", help="also evaluate on analysts' labels in the warehouse"
+    )
+    _db_args(p, "read labels from the live warehouse instead of the snapshot")
+    p.set_defaults(handler=cmd_eval)
+
+
+def _add_explain(sub) -> None:
+    p = sub.add_parser("explain", help="why a release was linked to commitments, or why not")
+    p.add_argument("url", help="release URL as stored in the warehouse")
+    _db_args(p, "read the live warehouse instead of the published snapshot")
+    p.set_defaults(handler=cmd_explain)
+
+
+def _add_label(sub) -> None:
+    p = sub.add_parser("label", help="confirm or reject a link; later runs respect it")
+    p.add_argument("url", help="release URL as stored in the warehouse")
+    p.add_argument("commitment", help="commitment id, e.g. transport.rail")
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--confirm", dest="verdict", action="store_const", const="confirmed")
+    verdict.add_argument("--reject", dest="verdict", action="store_const", const="rejected")
+    p.add_argument("--note", default="", help="why (kept with the label)")
+    p.add_argument("--db", type=Path, help="warehouse file (default data/yrdwatch.duckdb)")
+    p.set_defaults(handler=cmd_label)
+
+
+def default_eval_files() -> list[Path]:
+    """The repo's labeled sets, plus the shared dev set when it is on this machine."""
+    from warehouse.evaluate import LABELED_DIR
+
+    files = sorted(LABELED_DIR.glob("*.jsonl"))
+    return files + ([DEV_SET] if DEV_SET.is_file() else [])
+
+
+def _warehouse(args) -> Path:
+    from warehouse.snapshot import default_snapshot_path
+
+    live = args.db or default_db_path()
+    path = live if getattr(args, "live", False) else default_snapshot_path(live)
+    if not path.is_file():
+        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` or `yrdwatch demo`")
+    return path
+
+
+def cmd_eval(args) -> int:
+    from warehouse.evaluate import EvalInputError, evaluate_sets, format_report
+
+    files = args.files or default_eval_files()
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path}: file not found; pass a labeled JSONL file")
+    extra = _label_items(args) if args.labels else {}
+    try:
+        report = evaluate_sets(files, extra=extra)
+    except EvalInputError as exc:
+        raise UsageError(str(exc)) from exc
+    print(format_report(report))
+    return 0
+
+
+def _label_items(args) -> dict:
+    from warehouse import db
+    from warehouse.labels import label_items
+
+    con = db.connect(_warehouse(args), read_only=True)
+    try:
+        return {"analyst labels": label_items(con)}
+    finally:
+        con.close()
+
+
+def cmd_explain(args) -> int:
+    from warehouse import db
+    from warehouse.catalog import load_catalog
+    from warehouse.linking import explain, read_thresholds
+
+    con = db.connect(_warehouse(args), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT title, body, language FROM release_current WHERE url = ?", [args.url]
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"{args.url}: no such release in the warehouse; check the URL")
+        thresholds = read_thresholds(con)
+        stored = con.execute(
+            "SELECT commitment_id, label FROM followups WHERE url = ? ORDER BY commitment_id",
+            [args.url],
+        ).fetchall()
+    finally:
+        con.close()
+    title, body, language = row
+    print(f"{args.url}\n{title}")
+    for line in explain(title or "", body or "", language or "", load_catalog(), thresholds):
+        print(line)
+    shown = ", ".join(f"{cid}{' (' + label + ')' if label else ''}" for cid, label in stored)
+    print(f"in followups now: {shown or 'none'}")
+    return 0
+
+
+def cmd_label(args) -> int:
+    from warehouse import db
+    from warehouse.catalog import load_catalog
+    from warehouse.labels import LabelError, add_label
+
+    path = args.db or default_db_path()
+    if not path.is_file():
+        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` first")
+    con = db.connect(path)
+    try:
+        evidence = add_label(
+            con, args.url, args.commitment, args.verdict, load_catalog(), args.note
+        )
+    except LabelError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        con.close()
+    terms = ", ".join(evidence["terms"]) or "none"
+    print(f"{args.verdict}: {args.url} -> {args.commitment} (terms: {terms})")
+    print("the next snapshot (after `yrdwatch run`) shows it; --live reads it now")
+    return 0

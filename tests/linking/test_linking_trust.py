@@ -1,0 +1,170 @@
+"""Issue 5 behaviour on fresh warehouses: labels, stories, status history, explain, CLI."""
+
+import json
+from datetime import date
+
+import pytest
+
+from flows import cli_linking
+from warehouse.catalog import sync_catalog
+from warehouse.db import connect
+from warehouse.evaluate import LABELED_DIR, read_items
+from warehouse.labels import LabelError, add_label, label_items
+from warehouse.linking import explain, link_pending, link_text
+from warehouse.status import quarter_starts, record_status, trend
+from warehouse.stories import assign_stories
+
+RAIL_ZH = (
+    "沪苏湖铁路全线铺轨贯通",
+    "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。2024年共投资120亿元，设站12座。",
+)
+RAIL_ZH_COPY = (
+    "沪苏湖铁路全线铺轨贯通！",
+    "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。2024年共投资120亿元，设站12座。",
+)
+RAIL_EN = (
+    "Shanghai-Suzhou-Huzhou railway completes track laying",
+    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
+    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan (120亿) "
+    "for 12 stations.",
+)
+WEATHER = ("Sunny weekend in Shanghai", "Forecasters expect sunshine in Shanghai this weekend.")
+
+
+@pytest.fixture
+def con(tmp_path, catalog):
+    con = connect(tmp_path / "w.duckdb")
+    sync_catalog(con, catalog)
+    yield con
+    con.close()
+
+
+def put(con, url, language, text, published="2024-05-01", source="xinhua"):
+    con.execute(
+        "INSERT OR REPLACE INTO release_current (url, source_id, language, title, body,"
+        " published_on, content_source, content_hash, version)"
+        " VALUES (?, 'test', ?, ?, ?, ?, ?, 'h1', 1)",
+        [url, language, *text, published, source],
+    )
+
+
+def followup_ids(con, url):
+    rows = con.execute("SELECT commitment_id FROM followups WHERE url = ?", [url]).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_rejected_link_never_shows_and_confirmed_always_does(con, catalog):
+    put(con, "u:rail", "zh", RAIL_ZH)
+    put(con, "u:weather", "en", WEATHER)
+    link_pending(con, "run-1", catalog)
+    assert "transport.rail" in followup_ids(con, "u:rail")
+    add_label(con, "u:rail", "transport.rail", "rejected", catalog, note="not a new section")
+    add_label(con, "u:weather", "energy", "confirmed", catalog)
+    con.execute("UPDATE linked_releases SET method_version = 'old'")  # force a relink
+    link_pending(con, "run-2", catalog)
+    assert "transport.rail" not in followup_ids(con, "u:rail")
+    row = con.execute(
+        "SELECT label, evidence FROM followups WHERE url = 'u:weather' AND commitment_id = 'energy'"
+    ).fetchone()
+    assert row[0] == "confirmed" and set(json.loads(row[1])) == {"terms", "sentences", "parts"}
+
+
+def test_labels_name_bad_input_and_become_eval_items(con, catalog):
+    put(con, "u:rail", "zh", RAIL_ZH)
+    with pytest.raises(LabelError, match="no such release"):
+        add_label(con, "u:nope", "transport.rail", "confirmed", catalog)
+    with pytest.raises(LabelError, match="no such commitment"):
+        add_label(con, "u:rail", "transport.nope", "confirmed", catalog)
+    add_label(con, "u:rail", "transport.rail", "confirmed", catalog)
+    [item] = label_items(con)
+    assert item.followup and item.fields == {"transport"}
+
+
+def test_copies_and_translations_form_one_story(con):
+    put(con, "u:zh", "zh", RAIL_ZH, "2024-05-01", "xinhua")
+    put(con, "u:zh-copy", "zh", RAIL_ZH_COPY, "2024-05-02", "xinhua")
+    put(con, "u:en", "en", RAIL_EN, "2024-05-02", "shio")
+    put(con, "u:other", "en", WEATHER, "2024-05-02", "shio")
+    assert assign_stories(con, "run-1") == 2
+    stories = dict(con.execute("SELECT url, story_id || '/' || reason FROM stories").fetchall())
+    assert stories == {
+        "u:zh": "u:zh/first",
+        "u:zh-copy": "u:zh/copy",
+        "u:en": "u:zh/translation",
+        "u:other": "u:other/first",
+    }
+    assert assign_stories(con, "run-2") == 0  # idempotent
+
+
+def test_status_counts_stories_and_history_keeps_only_changes(con, catalog):
+    put(con, "u:zh", "zh", RAIL_ZH, "2024-05-01")
+    put(con, "u:zh-copy", "zh", RAIL_ZH_COPY, "2024-05-02")
+    link_pending(con, "run-1", catalog)
+    assign_stories(con, "run-1")
+    assert record_status(con, "run-1", date(2024, 6, 30)) == len(catalog)
+    assert record_status(con, "run-2", date(2024, 7, 1)) == 0  # only the as-of day moved
+    row = con.execute(
+        "SELECT followups, releases, trend, status FROM commitment_status_history"
+        " WHERE commitment_id = 'transport.rail'"
+    ).fetchone()
+    assert row == (1, 2, "rising", "1 follow-up found, latest 2024-05-02")
+    quiet = con.execute(
+        "SELECT status, trend FROM commitment_status_history WHERE commitment_id = 'energy'"
+    ).fetchone()
+    assert quiet == ("no follow-up found as of 2024-06-30", "quiet")
+
+
+def test_trend_and_quarters():
+    assert quarter_starts(date(2024, 5, 1)) == [
+        date(2023, 7, 1),
+        date(2023, 10, 1),
+        date(2024, 1, 1),
+        date(2024, 4, 1),
+    ]
+    assert [trend(q) for q in ([0, 0, 0, 0], [1, 0, 0, 2], [2, 1, 0, 0], [1, 0, 0, 1])] == [
+        "quiet",
+        "rising",
+        "falling",
+        "steady",
+    ]
+
+
+def test_explain_says_why_and_why_not(catalog):
+    linked = "\n".join(explain(*RAIL_ZH, "zh", catalog))
+    assert "FOLLOW-UP" in linked and "LINK" in linked and "沪苏湖铁路" in linked
+    passing = "\n".join(explain(*WEATHER, "en", catalog))
+    assert "not a follow-up" in passing and "no delta anchor" in passing
+
+
+def test_translation_pairs_link_to_the_same_fields(catalog):
+    items = {i.id: i for i in read_items(LABELED_DIR / "yrd-invented.jsonl")}
+    same = 0
+    pairs = [(items[f"lab-en{n:02d}"], items[f"lab-zh{n:02d}"]) for n in range(1, 29)]
+    for en, zh in pairs:
+        fields_en = {c.field for c in link_text(en.title, en.body, "en", catalog).links}
+        fields_zh = {c.field for c in link_text(zh.title, zh.body, "zh", catalog).links}
+        same += fields_en == fields_zh
+    assert same >= 0.6 * len(pairs)
+
+
+def test_cli_explain_and_label(tmp_path, con, catalog, capsys):
+    put(con, "u:rail", "zh", RAIL_ZH)
+    link_pending(con, "run-1", catalog)
+    db_path = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    con.close()
+    parser = cli_parser()
+    args = parser.parse_args(["label", "u:rail", "transport.rail", "--reject", "--db", db_path])
+    assert args.handler(args) == 0
+    args = parser.parse_args(["explain", "u:rail", "--db", db_path, "--live"])
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "rejected: u:rail -> transport.rail" in out and "verdict: FOLLOW-UP" in out
+    assert "transport.rail (rejected)" not in out  # a rejected link is not in followups
+
+
+def cli_parser():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    cli_linking.register(parser.add_subparsers())
+    return parser

@@ -1,0 +1,91 @@
+"""The run lock: one writing run per warehouse; a waiting run gives up with the holder named."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from warehouse.runlock import RunLockedError, default_wait_s, lock_path_for, run_lock
+
+HOLD = r"""
+import sys
+from pathlib import Path
+from warehouse.runlock import run_lock
+with run_lock(Path(sys.argv[1]), purpose="live run"):
+    print("holding", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.fixture
+def holder(tmp_path: Path):
+    processes = []
+
+    def hold(db_path: Path) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(db_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        assert process.stdout.readline().strip() == "holding"
+        return process
+
+    yield hold
+    for process in processes:
+        if process.poll() is None:
+            process.communicate(input="\n", timeout=30)
+
+
+def test_the_lock_file_names_the_holder(tmp_path: Path) -> None:
+    db_path = tmp_path / "yrdwatch.duckdb"
+    with run_lock(db_path, wait_s=0, purpose="reparse") as path:
+        info = json.loads(path.read_text())
+    assert path == lock_path_for(db_path) == tmp_path / "yrdwatch.duckdb.lock"
+    assert info["purpose"] == "reparse" and info["pid"] > 0 and info["started_at"]
+
+
+def test_a_second_run_gives_up_after_its_wait_naming_pid_and_start(tmp_path, holder) -> None:
+    db_path = tmp_path / "yrdwatch.duckdb"
+    process = holder(db_path)
+    waited: list[float] = []
+    clock = iter(range(100))
+    locking = run_lock(db_path, wait_s=3, sleep=waited.append, clock=lambda: next(clock))
+    with pytest.raises(RunLockedError) as caught, locking:
+        pytest.fail("the lock was held by another process")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"another yrdwatch live run (PID {process.pid}, started " in message
+    assert "waited 3 s" in message
+    assert waited, "it waited before giving up"
+
+
+def test_the_kernel_releases_the_lock_of_a_killed_run(tmp_path, holder) -> None:
+    db_path = tmp_path / "yrdwatch.duckdb"
+    process = holder(db_path)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    with run_lock(db_path, wait_s=5):
+        pass
+
+
+def test_the_lock_is_reentrant_within_one_process(tmp_path: Path) -> None:
+    db_path = tmp_path / "yrdwatch.duckdb"
+    with run_lock(db_path, wait_s=0), run_lock(db_path, wait_s=0):
+        pass
+    with run_lock(db_path, wait_s=0):  # released after the outer block
+        pass
+
+
+def test_the_wait_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("YRDWATCH_RUN_LOCK_WAIT", "2.5")
+    assert default_wait_s() == 2.5
+    monkeypatch.setenv("YRDWATCH_RUN_LOCK_WAIT", "soon")
+    with pytest.raises(ValueError, match="YRDWATCH_RUN_LOCK_WAIT='soon' is not a number"):
+        default_wait_s()

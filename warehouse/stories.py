@@ -1,0 +1,153 @@
+"""Stories, not copies: group republished and translated releases into one story cluster.
+
+The same announcement is often reprinted by several portals (same source line, near-identical
+text) and published in English and Chinese. Counting each copy would inflate statuses and
+digests, so every release gets a `story_id` (the url of the story's earliest release) and
+counts are made per story. Rules, checked in order:
+
+* copy: same language and character 4-gram Jaccard similarity >= COPY_SIMILARITY after
+  normalisation (Traditional->Simplified, lower case, no spaces or punctuation), or
+  >= SOURCE_COPY_SIMILARITY when both name the same source line;
+* translation: English and Chinese, published within TRANSLATION_DAYS of each other, naming
+  the same programmes (at least one) and sharing most of their numbers (at least two).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from warehouse import lexicon
+from warehouse.db import transaction
+
+logger = logging.getLogger(__name__)
+
+COPY_SIMILARITY = 0.8
+SOURCE_COPY_SIMILARITY = 0.6
+TRANSLATION_DAYS = 3
+MIN_SHARED_NUMBERS = 2
+SHARED_NUMBER_SHARE = 0.6  # of the smaller release's numbers
+WINDOW_DAYS = 14  # only releases published this close are compared
+SHINGLE = 4
+_NOISE_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class StoryRelease:
+    """What the story rules need to know about one release."""
+
+    url: str
+    language: str
+    published_on: date | None
+    content_source: str
+    shingles: frozenset[str]
+    programmes: frozenset[str]
+    numbers: frozenset[str]
+
+
+def make_release(url: str, language: str, published_on, source: str, title: str, body: str):
+    """Normalise a release once: shingles for copies, programmes and numbers for translations."""
+    text = lexicon.prepare(f"{title or ''}\n{body or ''}")
+    squashed = _NOISE_RE.sub("", text.lower())
+    shingles = frozenset(squashed[i : i + SHINGLE] for i in range(max(len(squashed) - 3, 1)))
+    return StoryRelease(
+        url,
+        language or "",
+        published_on,
+        (source or "").strip().lower(),
+        shingles,
+        lexicon.programme_keys(text),
+        lexicon.numbers_in(text),
+    )
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def same_story(a: StoryRelease, b: StoryRelease) -> str | None:
+    """'copy', 'translation' or None: why two releases are (or are not) one story."""
+    if a.language == b.language:
+        similarity = _jaccard(a.shingles, b.shingles)
+        same_source = bool(a.content_source) and a.content_source == b.content_source
+        threshold = SOURCE_COPY_SIMILARITY if same_source else COPY_SIMILARITY
+        return "copy" if similarity >= threshold else None
+    return "translation" if _is_translation(a, b) else None
+
+
+def _is_translation(a: StoryRelease, b: StoryRelease) -> bool:
+    if {a.language, b.language} != {"en", "zh"} or not (a.published_on and b.published_on):
+        return False
+    if abs((a.published_on - b.published_on).days) > TRANSLATION_DAYS:
+        return False
+    shared = a.numbers & b.numbers
+    smaller = min(len(a.numbers), len(b.numbers))
+    numbers_agree = (
+        len(shared) >= MIN_SHARED_NUMBERS and len(shared) >= SHARED_NUMBER_SHARE * smaller
+    )
+    return bool(a.programmes & b.programmes) and numbers_agree
+
+
+def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Story id and reason for every release not in `known` (url -> story id already kept).
+
+    Releases are visited oldest first; each joins the story of the first earlier release it
+    matches, else starts its own story."""
+    ordered = sorted(releases, key=lambda r: (r.published_on or date.max, r.url))
+    story = dict(known)
+    assigned: dict[str, tuple[str, str]] = {}
+    for index, release in enumerate(ordered):
+        if release.url in known:
+            continue
+        story_id, reason = release.url, "first"
+        for earlier in ordered[:index]:
+            why = same_story(release, earlier)
+            if why:
+                story_id, reason = story[earlier.url], why
+                break
+        story[release.url] = story_id
+        assigned[release.url] = (story_id, reason)
+    return assigned
+
+
+_RELEASES_SQL = """
+SELECT r.url, r.language, r.published_on, r.content_source, r.title, r.body
+FROM release_current AS r
+WHERE r.url NOT IN (SELECT url FROM stories)
+   OR r.published_on BETWEEN ? AND ?
+"""
+
+
+def assign_stories(con, run_id: str) -> int:
+    """Put every release without a story into one; return how many joined an existing story.
+
+    Only releases published within WINDOW_DAYS of an unassigned release are compared, so an
+    incremental run stays cheap. Already assigned releases keep their story."""
+    span = con.execute(
+        "SELECT min(published_on), max(published_on) FROM release_current"
+        " WHERE url NOT IN (SELECT url FROM stories)"
+    ).fetchone()
+    low, high = _window(span)
+    rows = con.execute(_RELEASES_SQL, [low, high]).fetchall()
+    known = dict(con.execute("SELECT url, story_id FROM stories").fetchall())
+    releases = [make_release(*row) for row in rows]
+    assigned = cluster(releases, {r.url: known[r.url] for r in releases if r.url in known})
+    if not assigned:
+        return 0
+    with transaction(con):
+        con.executemany(
+            "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, current_timestamp)",
+            [(url, story_id, reason, run_id) for url, (story_id, reason) in assigned.items()],
+        )
+    joined = sum(1 for story_id, reason in assigned.values() if reason != "first")
+    logger.info("stories: %d releases assigned, %d joined a story", len(assigned), joined)
+    return joined
+
+
+def _window(span: tuple) -> tuple[date | None, date | None]:
+    low, high = span
+    if low is None:
+        return None, None
+    return low - timedelta(days=WINDOW_DAYS), high + timedelta(days=WINDOW_DAYS)
