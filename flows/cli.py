@@ -44,7 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(sub)
     _add_sql(sub)
     _add_digest(sub)
-    _add_eval(sub)
     _add_sources(sub)
     _register_modules(sub)
     return parser
@@ -52,9 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_modules(sub) -> None:
     """Commands that live in their own modules (one per area)."""
-    from flows import cli_record
+    from flows import cli_linking, cli_record
 
     cli_record.register(sub)
+    cli_linking.register(sub)
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -119,12 +119,6 @@ def _add_digest(sub) -> None:
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     _db_arg(p)
     p.set_defaults(handler=cmd_digest)
-
-
-def _add_eval(sub) -> None:
-    p = sub.add_parser("eval", help="precision/recall/F1 of the linker on a labeled JSONL file")
-    p.add_argument("file", type=Path, help="labeled file in the format of followups-dev.jsonl")
-    p.set_defaults(handler=cmd_eval)
 
 
 def _add_sources(sub) -> None:
@@ -283,19 +277,6 @@ def _latest_run(con) -> str:
     if row is None:
         raise UsageError("the warehouse has no runs yet; run `yrdwatch run` first")
     return row[0]
-
-
-def cmd_eval(args) -> int:
-    from warehouse.evaluate import EvalInputError, evaluate_file, format_report
-
-    if not args.file.is_file():
-        raise UsageError(f"{args.file}: file not found; pass a labeled JSONL file")
-    try:
-        report = evaluate_file(args.file)
-    except EvalInputError as exc:
-        raise UsageError(str(exc)) from exc
-    print(format_report(report))
-    return 0
 
 
 def cmd_sources_list(args) -> int:

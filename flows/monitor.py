@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -34,7 +35,10 @@ from warehouse import db, digest, load, snapshot
 from warehouse.catalog import load_catalog, sync_catalog
 from warehouse.linking import link_pending
 from warehouse.runlock import run_lock
+from warehouse.status import record_status
+from warehouse.stories import assign_stories
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 _CLIENTS: dict[str, PoliteClient] = {}
 _LOAD_LOCK = threading.Lock()
 SOURCE_TIME_BUDGET_S = 1800
@@ -169,7 +173,10 @@ def link_task(db_path: str, run_id: str) -> int:
     con = db.connect(db_path)
     try:
         sync_catalog(con, catalog)
-        return link_pending(con, run_id, catalog)
+        links_new = link_pending(con, run_id, catalog)
+        assign_stories(con, run_id)
+        record_status(con, run_id, datetime.now(SHANGHAI).date())
+        return links_new
     finally:
         con.close()
 

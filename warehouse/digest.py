@@ -47,6 +47,7 @@ class DigestItem:
     score: float
     terms: list[str] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
+    story_id: str = ""
 
 
 @dataclass
@@ -90,7 +91,7 @@ def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Di
     rows = con.execute(
         """
         SELECT f.url, f.title, f.source_id, f.published_on, f.commitment_id,
-               c.title_en, f.field, f.score, l.evidence
+               c.title_en, f.field, f.score, l.evidence, coalesce(f.story_id, f.url)
         FROM followups f
         JOIN links l USING (url, commitment_id)
         JOIN commitments c USING (commitment_id)
@@ -103,7 +104,7 @@ def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Di
 
 
 def _digest_item(row: tuple) -> DigestItem:
-    url, title, source_id, published_on, cid, ctitle, fld, score, evidence = row
+    url, title, source_id, published_on, cid, ctitle, fld, score, evidence, story_id = row
     ev = json.loads(evidence) if isinstance(evidence, str) else (evidence or {})
     return DigestItem(
         url=url,
@@ -116,6 +117,7 @@ def _digest_item(row: tuple) -> DigestItem:
         score=float(score),
         terms=list(ev.get("terms", []))[:8],
         sentences=list(ev.get("sentences", []))[:2],
+        story_id=story_id,
     )
 
 
@@ -171,7 +173,8 @@ def render_markdown(digest: Digest) -> str:
 
 
 def _header_lines(digest: Digest) -> list[str]:
-    stories = len({i.url for i in digest.items})
+    stories = len({i.story_id or i.url for i in digest.items})
+    releases = len({i.url for i in digest.items})
     lines = [f"# yrdwatch digest — {digest.run_date.isoformat()}", ""]
     if digest.mode == "demo":
         lines += [
@@ -181,9 +184,9 @@ def _header_lines(digest: Digest) -> list[str]:
         ]
     lines += [
         f"Run `{digest.run_id}`: {digest.releases_new} new and {digest.releases_changed} "
-        f"changed releases; {stories} follow up the 2018 symposium commitments "
-        f"({len(digest.items)} links). Links are evidence of activity, not verdicts on "
-        "implementation.",
+        f"changed releases; {stories} stories ({releases} releases, "
+        f"{len(digest.items)} links) follow up the 2018 symposium commitments. "
+        "Links are evidence of activity, not verdicts on implementation.",
         "",
     ]
     if not digest.items:

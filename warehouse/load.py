@@ -481,25 +481,27 @@ VALIDATOR_COLUMNS = {
     "body_sha256": "VARCHAR",
     "checked_at": "TIMESTAMPTZ",
     "conditional_ok": "BOOLEAN",
+    "links_sha256": "VARCHAR",
+    "verified_at": "TIMESTAMPTZ",
+    "details": "JSON",
 }
+MAX_VALIDATOR_JSON = 4_000
 
 
 def list_validators(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict]]:
-    """Stored list-page validators: {source_id: {url: {etag, last_modified, body_sha256,
-    checked_at, conditional_ok}}}, as the crawler takes them for conditional requests."""
+    """Stored list-page validators, {source_id: {url: record}}, each record as the crawler
+    saved it plus the table's columns (etag, last_modified, body_sha256, checked_at,
+    conditional_ok and its inverse conditional_broken)."""
     rows = con.execute(
-        "SELECT source_id, url, etag, last_modified, body_sha256, checked_at, conditional_ok "
-        "FROM list_validators ORDER BY source_id, url"
+        "SELECT source_id, url, etag, last_modified, body_sha256, checked_at, conditional_ok, "
+        "details FROM list_validators ORDER BY source_id, url"
     ).fetchall()
     stored: dict[str, dict[str, dict]] = {}
-    for source_id, url, etag, modified, sha, checked_at, conditional_ok in rows:
-        stored.setdefault(source_id, {})[url] = {
-            "etag": etag,
-            "last_modified": modified,
-            "body_sha256": sha,
-            "checked_at": checked_at,
-            "conditional_ok": bool(conditional_ok),
-        }
+    for source_id, url, etag, modified, sha, checked_at, ok, details in rows:
+        record = json.loads(details) if details else {}
+        record.update(etag=etag, last_modified=modified, body_sha256=sha, checked_at=checked_at)
+        record.update(conditional_ok=bool(ok), conditional_broken=not ok)
+        stored.setdefault(source_id, {})[url] = record
     return stored
 
 
@@ -521,15 +523,37 @@ def save_validators(
 def _validator_row(source_id: str, url: str, v: dict) -> tuple:
     """The crawler may say `conditional_broken: True`; the table says `conditional_ok`."""
     conditional_ok = v.get("conditional_ok", not v.get("conditional_broken", False))
-    checked_at = v.get("checked_at")
-    if isinstance(checked_at, str):
-        checked_at = datetime.fromisoformat(checked_at)
+    extra = {k: value for k, value in v.items() if k not in _COLUMN_KEYS}
+    details_json = json.dumps(extra, ensure_ascii=False, default=_json_default)
+    details = json.loads(details_json)
     return (
         source_id,
         _cap(url, MAX_SHORT_CHARS),
         _cap(v.get("etag"), MAX_SHORT_CHARS),
         _cap(v.get("last_modified"), MAX_SHORT_CHARS),
         v.get("body_sha256"),
-        _aware(checked_at) if checked_at else datetime.now(UTC),
+        _moment(v.get("checked_at")) or datetime.now(UTC),
         bool(conditional_ok),
+        v.get("links_sha256"),
+        _moment(v.get("verified_at")),
+        details if len(details_json) <= MAX_VALIDATOR_JSON else {},
     )
+
+
+_COLUMN_KEYS = frozenset(
+    {"etag", "last_modified", "body_sha256", "checked_at", "conditional_ok", "conditional_broken"}
+)
+
+
+def _json_default(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)
+
+
+def _moment(value: object) -> datetime | None:
+    """A datetime or an ISO string (as the crawler writes it); None when absent or unreadable."""
+    if isinstance(value, datetime):
+        return _aware(value)
+    try:
+        return _aware(datetime.fromisoformat(str(value))) if value else None
+    except ValueError:
+        return None

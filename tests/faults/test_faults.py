@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from conftest import HTML, FaultSite, Reply, article_html, crawl_and_load
+from faultsite import HTML, FaultSite, Reply, article_html, crawl_and_load
 
 
 @pytest.fixture
@@ -105,7 +105,8 @@ def test_redirects_and_links_to_another_host_are_not_followed(
     site, other_host, healthy, tmp_path
 ) -> None:
     other_host.add_article("/news/there.html", 7, listed=False)
-    site.add("/news/moved.html", Reply(status=301, headers={"Location": other_host.url("/news/there.html")}))  # fmt: skip
+    elsewhere = {"Location": other_host.url("/news/there.html")}
+    site.add("/news/moved.html", Reply(status=301, headers=elsewhere))
     site.list_too("/news/moved.html")
     site.list_too(other_host.url("/news/linked.html"))
     run = crawl_and_load(site, tmp_path)

@@ -370,3 +370,15 @@ def test_rerun_after_a_complete_run_changes_nothing(reference, site, sources_fil
     second = run_in_process(sources_file, db_path)
     assert (second.releases_new, second.releases_changed, second.links_new) == (0, 0, 0)
     assert warehouse_state(db_path) == reference
+
+
+def test_reparse_of_a_crawled_warehouse_changes_nothing(reference, site, sources_file, tmp_path):
+    """The raw archive a real run keeps rebuilds exactly the releases that run stored."""
+    from flows.selection import select_sources
+    from warehouse.reparse import reparse
+
+    db_path = tmp_path / "yrdwatch.duckdb"
+    run_in_process(sources_file, db_path)
+    summary = reparse(db_path, select_sources(str(sources_file), None))
+    assert (summary.records, summary.unchanged, summary.changed, summary.new) == (10, 10, 0, 0)
+    assert warehouse_state(db_path) == reference

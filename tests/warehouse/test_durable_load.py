@@ -82,3 +82,23 @@ def test_validators_are_saved_with_the_result_in_one_transaction(con, monkeypatc
     assert list(list_validators(con)["sh-en-whatsnew"]) == [
         "https://english.shanghai.gov.cn/list.html"
     ]
+
+
+def test_the_crawlers_own_validator_records_survive_a_round_trip(con) -> None:
+    """What scrapers/crawl.py keeps per list page and per host comes back as it was saved."""
+    page = "https://english.shanghai.gov.cn/list.html"
+    host = "host:english.shanghai.gov.cn"
+    saved = {
+        page: {"etag": '"e1"', "last_modified": None, "body_sha256": "ab" * 32,
+               "links_sha256": "cd" * 32, "verified_at": "2024-08-01T02:00:00+00:00"},
+        host: {"conditional_broken": True, "since": "2024-08-01T02:00:00+00:00",
+               "reason": "answered 304 Not Modified while its article list had changed"},
+    }  # fmt: skip
+    save_validators(con, "sh-en-whatsnew", saved)
+    loaded = list_validators(con)["sh-en-whatsnew"]
+    for url, record in saved.items():
+        assert {key: loaded[url][key] for key in record} == record
+    assert loaded[host]["conditional_ok"] is False
+    assert loaded[page]["conditional_broken"] is False
+    verified = con.execute("SELECT verified_at FROM list_validators WHERE url = ?", [page])
+    assert verified.fetchone()[0] == T0
