@@ -44,15 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(sub)
     _add_sql(sub)
     _add_digest(sub)
-    _add_sources(sub)
     _register_modules(sub)
     return parser
 
 
 def _register_modules(sub) -> None:
     """Commands that live in their own modules (one per area)."""
-    from flows import cli_linking, cli_record
+    from flows import cli_linking, cli_record, cli_sources
 
+    cli_sources.register(sub)
     cli_record.register(sub)
     cli_linking.register(sub)
 
@@ -119,15 +119,6 @@ def _add_digest(sub) -> None:
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     _db_arg(p)
     p.set_defaults(handler=cmd_digest)
-
-
-def _add_sources(sub) -> None:
-    p = sub.add_parser("sources", help="the source registry")
-    ssub = p.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
-    lp = ssub.add_parser("list", help="id, region, language, profile, start URL, last health")
-    lp.add_argument("--sources", type=Path, help="source TOML file")
-    _db_arg(lp)
-    lp.set_defaults(handler=cmd_sources_list)
 
 
 def _load_sources(path: Path | None, ids: list[str] | None = None):
@@ -277,15 +268,6 @@ def _latest_run(con) -> str:
     if row is None:
         raise UsageError("the warehouse has no runs yet; run `yrdwatch run` first")
     return row[0]
-
-
-def cmd_sources_list(args) -> int:
-    from flows.sources_view import source_rows
-
-    sources = _load_sources(args.sources)
-    for line in source_rows(sources, args.db or default_db_path()):
-        print(line)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
