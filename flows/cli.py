@@ -50,9 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_modules(sub) -> None:
     """Commands that live in their own modules (one per area)."""
-    from flows import cli_linking, cli_record, cli_sources
+    from flows import cli_linking, cli_ops, cli_record, cli_sources
 
     cli_sources.register(sub)
+    cli_ops.register(sub)
     cli_record.register(sub)
     cli_linking.register(sub)
 
@@ -160,8 +161,10 @@ def _run_monitor(**params):
     import asyncio
 
     from flows.monitor import monitor
+    from warehouse.runlock import run_lock
 
-    return asyncio.run(monitor(**params))
+    with run_lock(Path(params["db_path"]), purpose=f"{params.get('mode', 'live')} run"):
+        return asyncio.run(monitor(**params))
 
 
 def cmd_run(args) -> int:

@@ -26,11 +26,12 @@ def run_demo(db_path: Path | None = None, *, fresh: bool = True):
     os.environ.setdefault("DO_NOT_TRACK", "1")
     from flows.monitor import monitor
     from scrapers.replay import ArchiveServer, demo_archive_root, demo_sources_path
+    from warehouse.runlock import run_lock
 
     db_file = Path(db_path or demo_db_path())
-    if fresh:
-        reset_demo_warehouse(db_file)
-    with ArchiveServer(demo_archive_root()) as server:
+    with run_lock(db_file, purpose="demo run"), ArchiveServer(demo_archive_root()) as server:
+        if fresh:
+            reset_demo_warehouse(db_file)
         return asyncio.run(
             monitor(
                 sources_file=str(demo_sources_path()),

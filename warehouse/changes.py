@@ -15,11 +15,12 @@ from datetime import date, datetime
 
 import duckdb
 
-from warehouse.digest import md_text, safe_url
+from warehouse.markdown import md_text, safe_url
 
 MAX_DIFF_LINES = 40
 MAX_DIFF_LINE_CHARS = 200
 MAX_CHANGES = 50
+_SENTENCE_END = re.compile(r"(?<=[。！？.!?])\s*")
 
 _CHANGED_SQL = """
 WITH edited AS (
@@ -112,9 +113,6 @@ def _lines(text: str) -> list[str]:
     for paragraph in text.splitlines():
         out.extend(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
     return out
-
-
-_SENTENCE_END = re.compile(r"(?<=[。！？.!?])\s*")
 
 
 def change_lines(changes: list[Change]) -> list[str]:

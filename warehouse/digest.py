@@ -9,7 +9,6 @@ and capped before it reaches the Markdown.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,9 @@ from pathlib import Path
 import duckdb
 
 from warehouse.catalog import FIELDS
+from warehouse.changes import change_lines, changed_linked_releases
+from warehouse.health import health_lines
+from warehouse.markdown import md_text, safe_url
 
 FIELD_TITLES = {
     "transport": "Transport connection",
@@ -28,9 +30,7 @@ FIELD_TITLES = {
     "market": "Orderly market opening",
     "mechanism": "Coordination mechanism",
 }
-MAX_TITLE = 200
 MAX_SENTENCE = 300
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
 @dataclass
@@ -69,21 +69,8 @@ class Digest:
     problems: list[SourceProblem]
     releases_new: int
     releases_changed: int
-
-
-def md_text(text: str | None, cap: int = MAX_TITLE) -> str:
-    """Escape scraped text for Markdown and cap its length, on one line."""
-    flat = " ".join((text or "").split())
-    if len(flat) > cap:
-        flat = flat[: cap - 1] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", flat)
-
-
-def safe_url(url: str) -> str:
-    """Only http(s) URLs become links; anything else is shown as text."""
-    if re.match(r"^https?://[^\s<>()]+$", url):
-        return url
-    return ""
+    edited: list[str] = field(default_factory=list)  # Markdown of edited follow-ups
+    health: list[str] = field(default_factory=list)  # Markdown of source health
 
 
 def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[DigestItem]:
@@ -160,6 +147,8 @@ def build_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> Digest:
         problems=select_source_problems(con, run_id),
         releases_new=int(new),
         releases_changed=int(changed),
+        edited=change_lines(changed_linked_releases(con, run_id)),
+        health=health_lines(con),
     )
 
 
@@ -168,7 +157,9 @@ def render_markdown(digest: Digest) -> str:
     lines = _header_lines(digest)
     for fld in FIELDS:
         lines += _field_section(fld, [i for i in digest.items if i.field == fld])
+    lines += digest.edited
     lines += _problem_section(digest.problems)
+    lines += ["## Source health", "", *digest.health, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

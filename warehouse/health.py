@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.digest import md_text
+from warehouse.markdown import md_text
 
 HEALTH_ORDER = ("blocked", "broken", "degraded", "unknown", "ok")
 MAX_REASON = 300
