@@ -89,6 +89,15 @@ class SourceLoad:
     changed: int
 
 
+def _merge(*maps: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Union of per-source URL sets."""
+    merged: dict[str, set[str]] = {}
+    for mapping in maps:
+        for key, urls in mapping.items():
+            merged.setdefault(key, set()).update(urls)
+    return merged
+
+
 @task(name="start-run", cache_policy=NO_CACHE)
 def start_run_task(db_path: str, run_id: str, mode: str, sources: list[Source]) -> RunInputs:
     """Record the run and the sources (marking runs a killed process left 'running' as
@@ -102,7 +111,9 @@ def start_run_task(db_path: str, run_id: str, mode: str, sources: list[Source]) 
         days = load.read_setting(con, "recheck_days", RECHECK_DAYS)
         return RunInputs(
             known=load.known_urls(con),
-            recheck=load.recheck_urls(con, days=days, now=now),
+            recheck=_merge(
+                load.recheck_urls(con, days=days, now=now), load.retry_urls(con, now=now)
+            ),
             validators=load.list_validators(con),
             raw_root=str(raw_root_for(Path(db_path))),
             raw_retention_days=int(

@@ -37,7 +37,12 @@ FAILED_ARTICLE_OUTCOMES = (
     "extraction_failed",
     "bad_date",
     "too_large",
+    "offsite_redirect",
+    "redirect_error",
+    "budget_exceeded",
 )
+# Article failures worth trying again next run even if the URL has left page 1 of its list.
+TRANSIENT_OUTCOMES = ("network_error", "budget_exceeded")
 RUN_MODES = ("live", "demo", "replay", "reparse")
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 
@@ -471,6 +476,33 @@ def recheck_urls(
     for source_id, url in rows:
         window.setdefault(source_id, set()).add(url)
     return window
+
+
+def retry_urls(
+    con: duckdb.DuckDBPyConnection, days: float = 14, now: datetime | None = None
+) -> dict[str, set[str]]:
+    """Articles whose latest attempt failed transiently (network, 5xx, 429, time budget) and
+    that are not stored: fetched again next run, so nothing is lost when a list moves on."""
+    now = _aware(now) if now is not None else datetime.now(UTC)
+    rows = con.execute(
+        """
+        SELECT source_id, url FROM (
+            SELECT source_id, url, outcome, status,
+                   row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) AS latest
+            FROM fetch_log
+            WHERE kind = 'article' AND fetched_at >= ?
+        )
+        WHERE latest = 1
+          AND (outcome IN (SELECT unnest(?::VARCHAR[]))
+               OR (outcome = 'http_error' AND (status >= 500 OR status = 429)))
+          AND url NOT IN (SELECT url FROM release_current)
+        """,
+        [now - timedelta(days=days), list(TRANSIENT_OUTCOMES)],
+    ).fetchall()
+    pending: dict[str, set[str]] = {}
+    for source_id, url in rows:
+        pending.setdefault(source_id, set()).add(url)
+    return pending
 
 
 VALIDATOR_COLUMNS = {

@@ -1,8 +1,9 @@
 """Demo page shapes for the CMS families added with the full built-in registry (issue 3).
 
-TRS (NDRC zh/en), the Anhui platform (english.ah.gov.cn), the gov.cn JSON lists and the
-english.www.gov.cn pages, TrueCMS in Chinese (www.shio.gov.cn) and the Shanghai "上海要闻"
-list. Shapes follow gov-sites.md; everything it marks unknown is kept plain and generic.
+TRS (NDRC zh/en), the Anhui platform (www.ah.gov.cn and english.ah.gov.cn), the gov.cn
+JSON lists and the english.www.gov.cn pages, TrueCMS in Chinese (www.shio.gov.cn) and the
+Shanghai "上海要闻" list. Shapes follow gov-sites.md; everything it marks unknown is kept
+plain and generic.
 `scrapers.demo.render` calls these through its SHAPES and RENDERERS tables.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from html import escape
 
 from scrapers.demo.render import (
@@ -52,9 +54,13 @@ def trs_path(site: Site, article: Article) -> str:
 
 
 def anhui_path(site: Site, article: Article) -> str:
-    """/<column>/<9-digit id>.html: no date in the URL, ids growing with time."""
+    """/<column>/<9-digit id>.html: no date in the URL, ids growing with time.
+
+    www.ah.gov.cn puts articles beside their list (/zwyw/jryw/565497491.html); the English
+    site's column is unknown, so its pages live under /News/."""
     number = 550_000_000 + day_number(article.published) * 300 + stable_int(article.id) % 300
-    return f"/News/{number}.html"
+    column = "/News/" if site.folder == "/" else site.folder
+    return f"{column}{number}.html"
 
 
 def govcn_en_path(site: Site, article: Article) -> str:
@@ -173,10 +179,21 @@ def render_trs(site: Site, entries: Sequence[Entry], archive: Archive) -> None:
     render_articles(site, entries, archive, trs_article)
 
 
-# --------------------------------------------------------------------------- Anhui (English)
+# --------------------------------------------------------------------------- Anhui platform
+
+AH_ZH_HEADER = (
+    '<div class="header"><div class="top">无障碍 | 长者版 | English | 登录</div>'
+    '<div class="nav"><a href="/">首页</a> 政务要闻 政务公开 政务服务 互动交流 走进安徽</div></div>'
+)
+AH_ZH_FOOTER = (
+    '<div class="footer"><p>主办单位：安徽省人民政府办公厅　承办单位：安徽省数据资源管理局</p>'
+    "<p>政府网站标识码：3400000060　皖ICP备05001224号　皖公网安备34010402700001号</p></div>"
+)
 
 
 def anhui_chrome(site: Site) -> tuple[str, str]:
+    if site.language == "zh":
+        return AH_ZH_HEADER, AH_ZH_FOOTER
     header = (
         '<div class="header"><div class="top">中文 | English</div><div class="nav">'
         '<a href="/">Home</a> News Government Invest Travel</div></div>'
@@ -226,7 +243,71 @@ def anhui_article(context: PageContext) -> str:
     return page(head, body, lang="en")
 
 
+def anhui_zh_list_page(site: Site, entries: Sequence[Entry]) -> str:
+    """www.ah.gov.cn in the current platform shape: ul.doc_list li, a[title], span.date."""
+    header, footer = anhui_chrome(site)
+    rows = "\n".join(
+        f'<li><a href="{e.path}" title="{escape(e.title)}" target="_blank">{escape(e.title)}</a>'
+        f'<span class="date">{e.published:%Y-%m-%d}</span></li>'
+        for e in entries
+    )
+    column = site.list_path.split("/")[2]
+    body = "\n".join(
+        (
+            header,
+            f'<div class="position">当前位置：<a href="/">首页</a> &gt; 政务要闻 &gt; '
+            f"{escape(site.column)}</div>",
+            f'<div class="navjz_right"><ul class="doc_list list-{column}">\n{rows}\n</ul></div>',
+            footer,
+        )
+    )
+    head = f"<title>{escape(site.column)}_{escape(site.site_name)}</title>\n" + meta_tags(
+        [("SiteName", site.site_name), ("SiteDomain", site.host), ("ColumnName", site.column)]
+    )
+    return page(head, body, lang="zh-CN")
+
+
+def anhui_zh_article(context: PageContext) -> str:
+    """Meta tags of the platform (PubDate, ContentSource, HtmlGenerateTime), body div.wzcon."""
+    site, article = context.site, context.article
+    header, footer = anhui_chrome(site)
+    generated = article.published + timedelta(minutes=3, seconds=stable_int(article.id) % 60)
+    head = f"<title>{escape(article.title)}_{escape(site.site_name)}</title>\n" + meta_tags(
+        [
+            ("SiteName", site.site_name),
+            ("SiteDomain", site.host),
+            ("ColumnName", site.column),
+            ("ColumnType", site.column),
+            ("ArticleTitle", article.title),
+            ("PubDate", clock(article.published)),
+            ("ContentSource", article.content_source),
+            ("HtmlGenerateTime", f"{generated:%Y-%m-%d %H:%M:%S}"),
+        ]
+    )
+    body = "\n".join(
+        (
+            header,
+            f'<div class="position">当前位置：<a href="/">首页</a> &gt; '
+            f'<a href="{site.list_path}">{escape(site.column)}</a></div>',
+            f'<div class="wztit">{escape(article.title)}</div>',
+            f'<div class="wzbjxx"><span>发布时间：{clock(article.published)}</span>'
+            f"<span>来源：{escape(article.content_source)}</span><span>字号：大 中 小</span></div>",
+            f'<div class="wzcon">\n{paragraphs_html(article.paragraphs, "zh")}\n</div>',
+            '<div class="wzbot">【<a href="javascript:window.print()">打印本页</a>】'
+            '【<a href="javascript:window.close()">关闭窗口</a>】</div>',
+            '<div class="share">分享到：微信 微博</div>',
+            footer,
+        )
+    )
+    return page(head, body, lang="zh-CN")
+
+
 def render_anhui(site: Site, entries: Sequence[Entry], archive: Archive) -> None:
+    """www.ah.gov.cn (zh) or english.ah.gov.cn (en): one list page and its articles."""
+    if site.language == "zh":
+        archive.add(site.host, site.list_path, anhui_zh_list_page(site, entries))
+        render_articles(site, entries, archive, anhui_zh_article)
+        return
     archive.add(site.host, site.list_path, anhui_list_page(site, entries))
     render_articles(site, entries, archive, anhui_article)
 

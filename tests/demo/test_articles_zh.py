@@ -25,7 +25,7 @@ FIELD_IDS = {
     "mechanism",
 }
 KINDS = {"followup", "unrelated", "near_miss"}
-ZH_SOURCES = {  # the Chinese built-in sources (ah-zh-news is blocked in the demo, so none there)
+ZH_SOURCES = {  # the Chinese built-in sources (the demo-only blocked ah-zh-notices takes none)
     "sh-zh-news",
     "sh-zh-yaowen",
     "sh-zh-fgw",
@@ -37,6 +37,7 @@ ZH_SOURCES = {  # the Chinese built-in sources (ah-zh-news is blocked in the dem
     "govcn-jiedu",
     "ndrc-zh-zdzl",
     "ndrc-zh-dffzgh",
+    "ah-zh-news",
 }
 REQUIRED_KEYS = {
     "id": str,

@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 from scrapers.crawl import crawl_all
 from scrapers.demo.render import (
     DEMO_DIR,
+    DEMO_ONLY_SITES,
     SITES,
     ArticleDataError,
     build_archive,
@@ -46,7 +47,7 @@ ARTICLE_URL = re.compile(
     r"|/content/[0-9a-f-]{36}\.htm$"  # truecms (zh)
     r"|content_WS[0-9a-f]{24}\.html$"  # english.www.gov.cn
     r"|/t\d{8}_\d+\.html$"  # trs (NDRC)
-    r"|/News/\d{9}\.html$"  # anhui platform (English)
+    r"|/(?:News|zwyw/jryw)/\d{9}\.html$"  # anhui platform (English, www.ah.gov.cn)
 )
 LIST_PAGE = re.compile(r"(/(index(_\d+)?\.html|home(_\d+)?\.htm|ywts\.html|\w+\.json)|/)$")
 BODY_SELECTORS = {
@@ -113,9 +114,17 @@ def test_committed_warc_is_small() -> None:
 
 
 def test_demo_sources_are_the_builtin_sources_with_short_delays() -> None:
+    """Exactly one extra source, ah-zh-notices: demo-only, to show a blocked source."""
     builtin = {s.id: s for s in load_sources(builtin_sources_path())}
     demo = {s.id: s for s in load_sources(demo_sources_path())}
-    assert set(demo) == set(builtin) == set(SITES)
+    assert set(demo) - set(builtin) == {"ah-zh-notices"} == {s.source_id for s in DEMO_ONLY_SITES}
+    assert set(builtin) <= set(demo) and set(demo) == set(SITES)
+    notices = demo.pop("ah-zh-notices")
+    assert notices.start_urls == ("https://www.ah.gov.cn/zwyw/tzgg/index.html",)
+    assert (notices.region, notices.language, notices.cms) == ("anhui", "zh", "anhui")
+    assert notices.delay_seconds == 0.05
+    text = demo_sources_path().read_text(encoding="utf-8")
+    assert "exists to demonstrate a blocked source" in text.split('id = "ah-zh-notices"')[0]
     for source_id, source in demo.items():
         assert source.start_urls == builtin[source_id].start_urls
         assert source.cms == builtin[source_id].cms
@@ -128,7 +137,8 @@ def test_every_builtin_source_crawls_from_the_warc() -> None:
     with open_replay(WARC) as url:
         results = asyncio.run(crawl_all(sources, {}, transport=ReplayTransport(url)))
     status = {r.source_id: (r.status, len(r.releases)) for r in results}
-    assert status.pop("ah-zh-news") == ("blocked", 0)  # the WZWS challenge
+    assert status.pop("ah-zh-notices") == ("blocked", 0)  # the demo-only WZWS challenge
+    assert status["ah-zh-news"] == ("ok", 3)  # www.ah.gov.cn itself reads cleanly
     assert status.pop("sh-en-whatsnew")[0] == "partial"  # its one dead (404) list link
     assert {k: v for k, v in status.items() if v[0] != "ok" or v[1] < 1} == {}
     assert sum(len(r.releases) for r in results) >= 80
@@ -327,10 +337,39 @@ def test_one_article_links_a_pdf_served_as_pdf(server) -> None:
     assert response.content.startswith(b"%PDF-") and response.content.rstrip().endswith(b"%%EOF")
 
 
-def test_anhui_list_is_a_wzws_challenge() -> None:
-    text = page_text("www.ah.gov.cn/zwyw/jryw/index.html")
+def test_demo_only_anhui_notices_list_is_a_wzws_challenge() -> None:
+    text = page_text("www.ah.gov.cn/zwyw/tzgg/index.html")
     assert "wzwschallenge" in text and "WZWSRE" in text
     assert "doc_list" not in text and "<li" not in text
+    assert not [k for k in archive_keys() if k.startswith("www.ah.gov.cn/zwyw/tzgg/") and
+                k != "www.ah.gov.cn/zwyw/tzgg/index.html"]  # fmt: skip
+
+
+def test_anhui_news_list_is_in_the_platform_shape(articles) -> None:
+    """ul.doc_list li with a[title] and span.date; 9-digit ids beside the list, no date."""
+    soup = BeautifulSoup(PAGES["www.ah.gov.cn/zwyw/jryw/index.html"], "lxml")
+    items = soup.select("ul.doc_list li")
+    mine = sorted((a for a in articles if a.source_id == "ah-zh-news"), key=lambda a: a.published)
+    assert len(items) == len(mine) == 3
+    assert [li.select_one("a")["title"] for li in items] == [a.title for a in reversed(mine)]
+    assert [li.select_one("span.date").get_text() for li in items] == [
+        f"{a.published:%Y-%m-%d}" for a in reversed(mine)
+    ]
+    hrefs = [li.select_one("a")["href"] for li in items]
+    assert all(re.fullmatch(r"/zwyw/jryw/\d{9}\.html", h) for h in hrefs)
+
+
+def test_anhui_news_articles_carry_platform_meta_and_wzcon_body(articles) -> None:
+    for entry in place_entries(SITES["ah-zh-news"], [a for a in articles if a.source_id ==
+                                                      "ah-zh-news"]):  # fmt: skip
+        soup = BeautifulSoup(PAGES["www.ah.gov.cn" + entry.path], "lxml")
+        meta = {m["name"]: m["content"] for m in soup.select("meta[name]")}
+        assert meta["ArticleTitle"] == entry.article.title
+        assert meta["PubDate"] == f"{entry.published:%Y-%m-%d %H:%M}"
+        assert meta["ContentSource"] == entry.article.content_source
+        assert meta["HtmlGenerateTime"] > meta["PubDate"]
+        assert soup.select_one("div.wzcon p") is not None
+        assert "打印本页" not in soup.select_one("div.wzcon").get_text()
 
 
 def test_render_refuses_to_wipe_a_folder_that_is_not_an_archive(tmp_path: Path) -> None:

@@ -102,3 +102,46 @@ def test_the_crawlers_own_validator_records_survive_a_round_trip(con) -> None:
     assert loaded[page]["conditional_broken"] is False
     verified = con.execute("SELECT verified_at FROM list_validators WHERE url = ?", [page])
     assert verified.fetchone()[0] == T0
+
+
+def test_transient_article_failures_are_retried_until_stored(con) -> None:
+    from scrapers.models import FetchRecord
+    from warehouse.load import retry_urls
+
+    stored = make_release(1)
+    result = make_result([stored], failed_urls=("https://english.shanghai.gov.cn/x/500.html",))
+    result.fetches.append(
+        FetchRecord(
+            "sh-en-whatsnew",
+            "https://english.shanghai.gov.cn/x/net.html",
+            "article",
+            T0,
+            None,
+            0,
+            1.0,
+            "network_error",
+            "connection reset",
+        )  # fmt: skip
+    )
+    result.fetches.append(
+        FetchRecord(
+            "sh-en-whatsnew",
+            "https://english.shanghai.gov.cn/x/404.html",
+            "article",
+            T0,
+            404,
+            0,
+            1.0,
+            "http_error",
+            "HTTP 404",
+        )  # fmt: skip
+    )
+    load_source_result(con, "run-1", result)
+    pending = retry_urls(con, now=T0 + timedelta(days=1))
+    assert pending == {
+        "sh-en-whatsnew": {
+            "https://english.shanghai.gov.cn/x/500.html",
+            "https://english.shanghai.gov.cn/x/net.html",
+        }
+    }
+    assert retry_urls(con, now=T0 + timedelta(days=30)) == {}
