@@ -247,7 +247,8 @@ def cmd_sql(args) -> int:
         columns, rows = run_query(path, args.query)
     except QueryError as exc:
         raise UsageError(str(exc)) from exc
-    print(format_rows(columns, rows, args.format))
+    output = format_rows(columns, rows, args.format)
+    print(output, end="" if output.endswith("\n") else "\n")
     return 0
 
 
