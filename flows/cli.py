@@ -58,22 +58,27 @@ def _register_modules(sub) -> None:
     cli_linking.register(sub)
 
 
-def _db_arg(p: argparse.ArgumentParser) -> None:
+def db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db", type=Path, help="warehouse file (default $YRDWATCH_DB or data/yrdwatch.duckdb)"
     )
 
 
-def _add_run(sub) -> None:
-    p = sub.add_parser("run", help="one monitor run: crawl, load, link, digest")
+def source_args(p: argparse.ArgumentParser, verb: str) -> None:
+    """`--sources FILE` and repeatable `--source ID`, shared by the commands that crawl."""
     p.add_argument("--sources", type=Path, help="source TOML file (replaces the built-in registry)")
     p.add_argument(
         "--source",
         action="append",
         dest="source_ids",
         metavar="ID",
-        help="run only this source (repeatable)",
+        help=f"{verb} only this source (repeatable)",
     )
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="one monitor run: crawl, load, link, digest")
+    source_args(p, "run")
     p.add_argument("--replay-url", help="serve the crawl from an archive server at this URL")
     p.add_argument(
         "--replay",
@@ -81,7 +86,7 @@ def _add_run(sub) -> None:
         metavar="FILE",
         help="serve the crawl from a WARC file (yrdwatch record) or an archive folder",
     )
-    _db_arg(p)
+    db_arg(p)
     p.set_defaults(handler=cmd_run)
 
 
@@ -98,7 +103,7 @@ def _add_serve(sub) -> None:
     )
     p.add_argument("--cron", help="cron schedule instead of an interval, e.g. '0 */6 * * *'")
     p.add_argument("--sources", type=Path, help="source TOML file")
-    _db_arg(p)
+    db_arg(p)
     p.set_defaults(handler=cmd_serve)
 
 
@@ -111,14 +116,14 @@ def _add_sql(sub) -> None:
         action="store_true",
         help="open the live warehouse read-only instead of the published snapshot",
     )
-    _db_arg(p)
+    db_arg(p)
     p.set_defaults(handler=cmd_sql)
 
 
 def _add_digest(sub) -> None:
     p = sub.add_parser("digest", help="print the digest of the latest (or a given) run")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
-    _db_arg(p)
+    db_arg(p)
     p.set_defaults(handler=cmd_digest)
 
 

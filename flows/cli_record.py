@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from flows.cli import db_arg, source_args
+
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
@@ -23,20 +25,11 @@ def _add_record(sub) -> None:
     p = sub.add_parser(
         "record", help="a live monitor run that also stores every response in a WARC file"
     )
-    p.add_argument("--sources", type=Path, help="source TOML file (replaces the built-in registry)")
-    p.add_argument(
-        "--source",
-        action="append",
-        dest="source_ids",
-        metavar="ID",
-        help="record only this source (repeatable)",
-    )
+    source_args(p, "record")
     p.add_argument("--out", type=Path, required=True, help="WARC file to write (.warc.gz)")
     p.add_argument("--fixtures", type=Path, metavar="DIR", help="also write each HTML page to DIR")
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    p.add_argument(
-        "--db", type=Path, help="warehouse file (default $YRDWATCH_DB or data/yrdwatch.duckdb)"
-    )
+    db_arg(p)
     p.set_defaults(handler=cmd_record)
 
 

@@ -37,7 +37,7 @@ def canonical_url(url: str, drop_params: frozenset[str] = TRACKING_PARAMS) -> st
         raise ValueError(f"not an http(s) URL: {url!r}; give an absolute http:// or https:// URL")
     host = (parts.hostname or "").lower()
     port = None if parts.port == DEFAULT_PORTS[scheme] else parts.port
-    if not _is_local_host(host):
+    if not is_internal_host(host):
         scheme = "https"
     netloc = _netloc(host, port, scheme)
     query = _clean_query(parts.query, drop_params)
@@ -68,14 +68,21 @@ def is_attachment(url: str) -> bool:
     return any(value.lower().endswith(ATTACHMENT_EXTENSIONS) for value in values)
 
 
-def _is_local_host(host: str) -> bool:
+def is_internal_host(host: str) -> bool:
+    """localhost or a loopback / private / link-local / unspecified IP literal.
+
+    Such hosts keep their scheme when canonicalised, and a crawl reaches them only when the
+    source itself lives there."""
+    host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return address.is_loopback or address.is_private
+    return (
+        address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+    )
 
 
 def _netloc(host: str, port: int | None, scheme: str) -> str:

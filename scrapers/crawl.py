@@ -41,10 +41,10 @@ import httpx
 from scrapers import extract as extract_module
 from scrapers import listing as listing_module
 from scrapers.blocks import BlockVerdict, detect_block
-from scrapers.canonical import canonical_url
+from scrapers.canonical import canonical_url, is_internal_host
 from scrapers.encoding import decode_html
 from scrapers.extract import ExtractionError, extract_article
-from scrapers.fetch import FetchResult, PoliteClient, is_internal_host, site_key
+from scrapers.fetch import FetchResult, PoliteClient, site_key
 from scrapers.listing import ListedLink, ListPage, page_urls, parse_list_page
 from scrapers.models import FetchRecord, Release, Source, SourceResult
 from scrapers.selectors import SelectorError

@@ -16,7 +16,6 @@ Bodies are decoded here, counting DECODED bytes against `max_bytes`, so a gzip b
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
 import time
@@ -30,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from scrapers.canonical import is_internal_host
 from scrapers.robots import MAX_ROBOTS_BYTES, RobotsRules, origin_of, robots_url
 from scrapers.robots import rules_from_response as robots_rules_from_response
 
@@ -554,20 +554,6 @@ def site_key(url: str) -> str:
     if is_internal_host(host) and parts.port is not None:
         return f"{host}:{parts.port}"
     return host
-
-
-def is_internal_host(host: str) -> bool:
-    """localhost or a loopback / private / link-local / unspecified IP literal."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return (
-        address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
-    )
 
 
 def flatten_headers(headers: httpx.Headers) -> dict[str, str]:
