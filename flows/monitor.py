@@ -12,7 +12,6 @@ exactly those (DESIGN.md "Nothing lost, nothing twice").
 from __future__ import annotations
 
 import asyncio
-import inspect
 import threading
 import uuid
 from dataclasses import dataclass
@@ -154,17 +153,15 @@ async def crawl_source_task(
 
 
 def _crawl_kwargs(source: Source, inputs: RunInputs) -> dict:
-    """crawl_source's arguments, offering the optional ones only where its signature has them."""
-    optional = {
-        "raw_store": RawStore(Path(inputs.raw_root), inputs.raw_retention_days).for_source(
-            source.id
-        ),
+    """crawl_source's per-source arguments: known URLs, the re-check set, list validators
+    and the raw archive every article response is written to before parsing."""
+    store = RawStore(Path(inputs.raw_root), inputs.raw_retention_days)
+    return {
+        "known_urls": inputs.known.get(source.id, set()),
         "recheck": frozenset(inputs.recheck.get(source.id, set())),
         "validators": inputs.validators.get(source.id, {}),
+        "raw_store": store.for_source(source.id),
     }
-    accepted = inspect.signature(crawl_source).parameters
-    kwargs = {name: value for name, value in optional.items() if name in accepted}
-    return {"known_urls": inputs.known.get(source.id, set()), **kwargs}
 
 
 def load_one_source(db_path: str, run_id: str, result: SourceResult) -> load.LoadCounts:
