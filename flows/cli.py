@@ -25,6 +25,14 @@ class UsageError(Exception):
     """A problem with what the user asked for; shown as one line, exit 2."""
 
 
+def missing_warehouse(path: Path) -> UsageError:
+    """The one message for a warehouse (or its snapshot) that does not exist yet."""
+    return UsageError(
+        f"{path}: no warehouse here yet; run `yrdwatch run` first "
+        "(the demo's is data/demo.duckdb: add --db data/demo.duckdb)"
+    )
+
+
 def _prefect_env() -> None:
     """Quiet, offline-friendly Prefect defaults (the user's own settings win)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -245,9 +253,7 @@ def cmd_sql(args) -> int:
     live = args.db or default_db_path()
     path = live if args.live else default_snapshot_path(live)
     if not path.is_file():
-        raise UsageError(
-            f"{path}: no warehouse here yet; run `yrdwatch run` or `yrdwatch demo` first"
-        )
+        raise missing_warehouse(path)
     try:
         columns, rows = run_query(path, args.query)
     except QueryError as exc:
@@ -262,7 +268,7 @@ def cmd_digest(args) -> int:
 
     path = args.db or default_db_path()
     if not path.is_file():
-        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` first")
+        raise missing_warehouse(path)
     con = db.connect(path, read_only=True)
     try:
         run_id = args.run_id or _latest_run(con)
@@ -273,7 +279,9 @@ def cmd_digest(args) -> int:
 
 
 def _latest_run(con) -> str:
-    row = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    row = con.execute(
+        "SELECT run_id FROM runs WHERE mode <> 'reparse' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
     if row is None:
         raise UsageError("the warehouse has no runs yet; run `yrdwatch run` first")
     return row[0]
@@ -294,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("yrdwatch: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flows.cli import UsageError
+from flows.cli import UsageError, missing_warehouse
 from flows.paths import default_db_path
 
 DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "followups-dev.jsonl"
@@ -79,7 +79,7 @@ def _warehouse(args) -> Path:
     live = args.db or default_db_path()
     path = live if getattr(args, "live", False) else default_snapshot_path(live)
     if not path.is_file():
-        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` or `yrdwatch demo`")
+        raise missing_warehouse(path)
     return path
 
 
@@ -145,7 +145,7 @@ def cmd_label(args) -> int:
 
     path = args.db or default_db_path()
     if not path.is_file():
-        raise UsageError(f"{path}: no warehouse here yet; run `yrdwatch run` first")
+        raise missing_warehouse(path)
     con = db.connect(path)
     try:
         evidence = add_label(

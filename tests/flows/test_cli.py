@@ -81,3 +81,15 @@ def test_sources_list_shows_builtin_registry(capsys, tmp_path):
     lines = out.splitlines()
     assert lines[0].startswith("id")
     assert any(line.startswith("sh-en-whatsnew") and "never run" in line for line in lines)
+
+
+def test_output_cut_short_by_the_reader_exits_quietly(monkeypatch, published):
+    import io
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    monkeypatch.setattr("os.dup2", lambda *args: None)
+    assert main(["sql", "SELECT 1", "--db", str(published)]) == 141
