@@ -303,9 +303,18 @@ def main(argv: list[str] | None = None) -> int:
         print("yrdwatch: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader (e.g. `| head`) went away: stop quietly, as other Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 141
+
+
+def _silence_stdout() -> None:
+    """The reader (e.g. `| head`) went away: point stdout at /dev/null so the interpreter's
+    final flush stays quiet, as other Unix tools do."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
 
 
 if __name__ == "__main__":
