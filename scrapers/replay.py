@@ -32,6 +32,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -245,11 +246,14 @@ def read_request_body(handler: BaseHTTPRequestHandler) -> bytes | None:
     return handler.rfile.read(length) if length > 0 else b""
 
 
-class ArchiveServer:
-    """An archive (folder or WARC file) served on 127.0.0.1:<free port> from a daemon thread."""
+class _BackgroundServer:
+    """A loopback HTTP server on a free port, served from a daemon thread; a context manager.
 
-    def __init__(self, root: Path) -> None:
-        self.store = open_store(root)
+    Subclasses say which handler to serve (`_handler`) and what their URL path prefix is."""
+
+    _path_prefix = ""
+
+    def __init__(self) -> None:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -257,29 +261,32 @@ class ArchiveServer:
     def url(self) -> str:
         """Base URL such as "http://127.0.0.1:54321" (only while running)."""
         if self._httpd is None:
-            raise RuntimeError("ArchiveServer is not running; use it as a context manager")
+            name = type(self).__name__
+            raise RuntimeError(f"{name} is not running; use it as a context manager")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}{self._path_prefix}"
 
-    def start(self) -> ArchiveServer:
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
         """Bind a free loopback port and serve in the background."""
-        self._httpd = _LoopbackHTTPServer(("127.0.0.1", 0), _handler_for(self.store))
+        self._httpd = _LoopbackHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
-        logger.info("replaying %s at %s", self.store.root, self.url)
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port."""
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._httpd = None
+            self._thread = None
 
-    def __enter__(self) -> ArchiveServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -289,6 +296,22 @@ class ArchiveServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class ArchiveServer(_BackgroundServer):
+    """An archive (folder or WARC file) served on 127.0.0.1:<free port> from a daemon thread."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.store = open_store(root)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self.store)
+
+    def start(self) -> Self:
+        super().start()
+        logger.info("replaying %s at %s", self.store.root, self.url)
+        return self
 
 
 def replay_url(url: httpx.URL, server_url: str) -> httpx.URL:
@@ -446,7 +469,7 @@ def _reason_of(response: httpx.Response) -> str | None:
     return phrase.decode("latin-1") if isinstance(phrase, bytes) and phrase else None
 
 
-class RecordingProxy:
+class RecordingProxy(_BackgroundServer):
     """A loopback server that fetches each request live and records it to a WARC file.
 
     Point ReplayTransport at `.url`: the crawl runs unchanged (politeness, retries, redirects
@@ -457,52 +480,29 @@ class RecordingProxy:
     def __init__(
         self, out: Path, *, timeout: float = 30.0, max_body: int = 20 * 1024 * 1024
     ) -> None:
+        super().__init__()
         self.out = Path(out)
         self.timeout = timeout
         self.max_body = max_body
         self.recorder: WarcRecorder | None = None
         self._prefix = "rec-" + secrets.token_hex(8)
+        self._path_prefix = f"/{self._prefix}"
         self._client: httpx.Client | None = None
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("RecordingProxy is not running; use it as a context manager")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/{self._prefix}"
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _proxy_handler(self._client, self._prefix, self.max_body)
 
-    def start(self) -> RecordingProxy:
+    def start(self) -> Self:
         self.recorder = WarcRecorder(self.out)
         transport = RecordingTransport(httpx.HTTPTransport(), self.recorder, max_body=self.max_body)
         self._client = httpx.Client(transport=transport, timeout=self.timeout)
-        handler = _proxy_handler(self._client, self._prefix, self.max_body)
-        self._httpd = _LoopbackHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        super().start()
         logger.info("recording to %s through %s", self.out, self.url)
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
         if self._client is not None:
             self._client.close()
         if self.recorder is not None:
             self.recorder.close()
-
-    def __enter__(self) -> RecordingProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
