@@ -32,6 +32,7 @@ from scrapers.rawstore import RawStore, raw_root_for
 from scrapers.replay import ReplayTransport
 from warehouse import db, digest, load, snapshot
 from warehouse.catalog import load_catalog, sync_catalog
+from warehouse.digest_formats import write_formats
 from warehouse.linking import link_pending
 from warehouse.runlock import run_lock
 from warehouse.status import record_status
@@ -191,13 +192,15 @@ def link_task(db_path: str, run_id: str) -> int:
 
 @task(name="digest", cache_policy=NO_CACHE)
 def digest_task(db_path: str, run_id: str, digest_dir: str) -> str:
-    """Write the run's Markdown digest and publish it as a Prefect artifact."""
+    """Write the run's digest (Markdown, HTML, JSON) and publish it as a Prefect artifact."""
     con = db.connect(db_path)
     try:
-        markdown = digest.render_markdown(digest.build_digest(con, run_id))
+        content = digest.build_digest(con, run_id)
     finally:
         con.close()
+    markdown = digest.render_markdown(content)
     path = digest.write_digest(markdown, Path(digest_dir), run_id)
+    write_formats(content, markdown, Path(digest_dir))
     create_markdown_artifact(
         markdown=markdown, key="yrdwatch-digest", description=f"yrdwatch digest for run {run_id}"
     )

@@ -222,8 +222,9 @@ def _item_line(item: DigestItem, also: list[str] | None = None) -> str:
     )
     if also:
         line += "; also: " + ", ".join(f"`{cid}`" for cid in also)
-    for sentence in item.sentences:
-        line += f"\n  > {md_text(sentence, MAX_SENTENCE)}"
+    quotes = [f"  > {md_text(sentence, MAX_SENTENCE)}" for sentence in item.sentences]
+    if quotes:
+        line += "\n" + "\n  >\n".join(quotes)  # one quoted paragraph per evidence sentence
     return line
 
 

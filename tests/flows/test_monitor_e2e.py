@@ -100,3 +100,18 @@ def test_run_is_recorded_with_fetch_log(two_runs):
     assert {r[1] for r in runs} == {"completed"}
     assert outcomes["ok"] >= 70
     assert outcomes.get("http_error", 0) >= 1  # the deliberate 404 in the archive
+
+
+def test_digest_is_also_written_as_html_and_json(two_runs):
+    import json
+
+    _, first, _, _ = two_runs
+    md_path = Path(first.digest_path)
+    page = md_path.with_suffix(".html").read_text(encoding="utf-8")
+    data = json.loads(md_path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert page.startswith("<!DOCTYPE html>") and "<h2>Transport connection" in page
+    assert data["run_id"] == first.run_id
+    assert {item["field"] for item in data["items"]} == {
+        "transport", "energy", "innovation", "information",
+        "environment", "public_service", "market", "mechanism",
+    }  # fmt: skip
