@@ -86,6 +86,20 @@ COOPERATION_CUES_EN = (
     "mutual",
     "mutually",
     "each other",
+    # English counterparts of the Chinese cues below (合作, 协同, 一体化, 联动, 连接, 毗邻, 省界)
+    "cooperation",
+    "cooperate",
+    "collaboration",
+    "collaborative",
+    "coordinated",
+    "integration",
+    "linkage",
+    "connect",
+    "connected",
+    "link up",
+    "adjacent",
+    "provincial border",
+    "provincial boundary",
 )
 COOPERATION_CUES_ZH = (
     "联合",
@@ -109,6 +123,16 @@ COOPERATION_CUES_ZH = (
     "毗邻",
     "省界",
 )
+# The members named as a group ("the four provinces"): in a release that names the delta, this
+# stands for all four members, as 三省一市 does in Chinese.
+MEMBERS_COLLECTIVE_EN = (
+    "four provinces",
+    "four provincial-level",
+    "three provinces and one city",
+    "three provinces and one municipality",
+)
+MEMBERS_COLLECTIVE_ZH = ("三省一市", "沪苏浙皖", "苏浙皖沪", "江浙沪皖")
+
 # The three parts of the demonstration zone named together stand for the zone itself.
 DEMO_ZONE_PARTS = (("qingpu", "青浦"), ("wujiang", "吴江"), ("jiashan", "嘉善"))
 
@@ -205,9 +229,21 @@ def split_sentences(text: str) -> list[str]:
 # ------------------------------------------------------------------- English matching
 
 
+# British and American spellings (recognise/recognize, organisation/organization) both match.
+_IZE_RE = re.compile(r"i[sz](?:e|ed|es|ing|ation|ations)$")
+
+
+def _word_pattern(word: str) -> str:
+    found = _IZE_RE.search(word) if len(word) > 5 else None
+    if not found:
+        return re.escape(word)
+    cut = found.start()
+    return re.escape(word[:cut]) + "i[sz]" + re.escape(word[cut + 2 :])
+
+
 def _english_pattern(term: str) -> str:
     words = re.split(r"[\s\-]+", term.lower().translate(_QUOTES).strip())
-    body = r"[\s\-]+".join(re.escape(w) for w in words if w)
+    body = r"[\s\-]+".join(_word_pattern(w) for w in words if w)
     return rf"(?<![a-z0-9]){body}(?:e?s)?(?![a-z0-9])"
 
 
@@ -219,8 +255,11 @@ def english_regex(term: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=4096)
 def _english_key(term: str) -> str:
-    """The longest word of a term: a cheap substring test before running the regex."""
-    return max(re.split(r"[\s\-]+", term.lower().translate(_QUOTES)), key=len)
+    """The longest word of a term, cut before any -ise/-ize ending: a cheap substring test
+    before running the regex."""
+    word = max(re.split(r"[\s\-]+", term.lower().translate(_QUOTES)), key=len)
+    found = _IZE_RE.search(word) if len(word) > 5 else None
+    return word[: found.start() + 1] if found else word
 
 
 def count_english(term: str, text: str) -> int:
@@ -319,6 +358,14 @@ def names_cooperation(text: str) -> bool:
     lowered = text.lower()
     return any(cue in text for cue in COOPERATION_CUES_ZH) or any(
         count_english(cue, lowered) for cue in COOPERATION_CUES_EN
+    )
+
+
+def names_members_collectively(text: str) -> bool:
+    """A prepared text refers to the members as a group ("the four provinces", 三省一市)."""
+    lowered = text.lower()
+    return any(name in text for name in MEMBERS_COLLECTIVE_ZH) or any(
+        count_english(name, lowered) for name in MEMBERS_COLLECTIVE_EN
     )
 
 

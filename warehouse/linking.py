@@ -18,12 +18,12 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 
 from warehouse import lexicon
-from warehouse.catalog import Commitment, catalog_digest
+from warehouse.catalog import PROVINCES, Commitment, catalog_digest
 from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "lex-2"
+METHOD_VERSION = "lex-2.1"
 LINK_THRESHOLD = 0.42  # follow-up threshold, chosen on the tune parts only
 FIELD_THRESHOLD = 0.45  # a follow-up also links every further commitment scoring this much
 STORE_FLOOR = 0.2  # candidates below this are not stored at all
@@ -119,6 +119,7 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
     text = " ".join(s.text for s in sentences)
     delta_body = sum(1 for s in body if _hits(_DELTA_TERMS, s))
     short_title = any(lexicon.count_english("delta", s.lowered) for s in title)
+    in_delta = delta_body > 0 or any(_hits(_DELTA_TERMS, s) for s in title)
     return {
         "delta_in_title": any(_hits(_DELTA_TERMS, s) for s in title)
         or (short_title and delta_body > 0 and not any(_hits(_OTHER_TERMS, s) for s in title)),
@@ -126,18 +127,24 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         "delta_sentences": delta_body,
         "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
         + _names_demo_zone(text),
-        "provinces": sorted(lexicon.provinces_named(text)),
-        "members_together": sum(1 for s in sentences if _members_together(s)),
+        "provinces": sorted(_members_named(text, in_delta)),
+        "members_together": sum(1 for s in sentences if _members_together(s, in_delta)),
         "other_in_title": any(_hits(_OTHER_TERMS, s) for s in title),
         "other_sentences": sum(1 for s in body if _hits(_OTHER_TERMS, s)),
     }
 
 
-def _members_together(sentence: _Sentence) -> bool:
+def _members_named(text: str, in_delta: bool) -> set[str]:
+    """Members named one by one, or all four when a delta release says "the four provinces"."""
+    if in_delta and lexicon.names_members_collectively(text):
+        return set(PROVINCES)
+    return lexicon.provinces_named(text)
+
+
+def _members_together(sentence: _Sentence, in_delta: bool) -> bool:
     """Two or more members in one sentence with a word of cooperation."""
-    return len(lexicon.provinces_named(sentence.text)) >= 2 and lexicon.names_cooperation(
-        sentence.text
-    )
+    members = _members_named(sentence.text, in_delta)
+    return len(members) >= 2 and lexicon.names_cooperation(sentence.text)
 
 
 def _names_demo_zone(text: str) -> int:
