@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -38,14 +37,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from scrapers import extract as extract_module
-from scrapers import listing as listing_module
 from scrapers.blocks import BlockVerdict, detect_block
 from scrapers.canonical import canonical_url, is_internal_host
 from scrapers.encoding import decode_html
-from scrapers.extract import ExtractionError, extract_article
+from scrapers.extract import ExtractionError, extract_article, join_pages
 from scrapers.fetch import FetchResult, PoliteClient, site_key
-from scrapers.listing import ListedLink, ListPage, page_urls, parse_list_page
+from scrapers.listing import (
+    ListedLink,
+    ListPage,
+    continuation_urls,
+    hanweb_page_request,
+    page_urls,
+    parse_datastore,
+    parse_list_page,
+)
 from scrapers.models import FetchRecord, Release, Source, SourceResult
 from scrapers.selectors import SelectorError
 
@@ -62,7 +67,6 @@ Now = Callable[[], datetime]
 NO_DATE_REASON = (
     "stored without a date: no parseable publication date in the page, its list item or its URL"
 )
-_BLOCKS_TAKE_FINAL_URL = "final_url" in inspect.signature(detect_block).parameters
 
 
 class RawStore(Protocol):
@@ -281,11 +285,6 @@ def header_charset(headers: dict[str, str]) -> str | None:
     return match.group(1) if match else None
 
 
-def _optional_parser(name: str) -> Callable[..., Any] | None:
-    """A profile helper of scrapers.listing / scrapers.extract, when that version has it."""
-    return getattr(listing_module, name, None) or getattr(extract_module, name, None)
-
-
 async def _get(crawl: _Crawl, url: str, headers: dict[str, str] | None = None) -> FetchResult:
     return await crawl.client.get(
         url,
@@ -326,22 +325,16 @@ async def _discover_hanweb(crawl: _Crawl, start_url: str) -> None:
     scheme = urlsplit(start_url).scheme
     if first is None or first.page is None or not _queue_new_links(crawl, first.page, scheme):
         return
-    page_request = _optional_parser("hanweb_page_request")
-    parse_datastore = _optional_parser("parse_datastore")
-    if page_request is None or parse_datastore is None:
-        return  # this version of scrapers.listing reads page 1 only
     for number in range(2, crawl.source.max_pages + 1):
-        planned = page_request(start_url, first.html, number, HANWEB_PER_PAGE)
+        planned = hanweb_page_request(start_url, first.html, number, HANWEB_PER_PAGE)
         if planned is None or crawl.out_of_time() or not crawl.allows(planned[0]):
             return
-        page = await _post_list_page(crawl, planned[0], planned[1], parse_datastore)
+        page = await _post_list_page(crawl, planned[0], planned[1])
         if page is None or not _queue_new_links(crawl, page, scheme):
             return
 
 
-async def _post_list_page(
-    crawl: _Crawl, url: str, form: dict[str, str], parse_datastore: Callable[..., ListPage]
-) -> ListPage | None:
+async def _post_list_page(crawl: _Crawl, url: str, form: dict[str, str]) -> ListPage | None:
     fetched = await crawl.client.post(
         url,
         data=form,
@@ -349,15 +342,23 @@ async def _post_list_page(
         allow=crawl.allows,
         deadline=crawl.deadline,
     )
+    parsed = _parsed_list(crawl, url, fetched, parse_datastore)
+    return parsed[0] if parsed else None
+
+
+def _parsed_list(
+    crawl: _Crawl, url: str, fetched: FetchResult, parser: Callable[..., ListPage]
+) -> tuple[ListPage, str] | None:
+    """Log one list response and parse it; a failure is recorded and gives None."""
     record = _record(crawl, fetched, "list")
     try:
-        text = _usable_html(crawl.source, fetched)
-        page = _parse_with(parse_datastore, text, fetched.final_url, crawl.source)
+        html = _usable_html(crawl.source, fetched)
+        page = _parse_with(parser, html, fetched.final_url, crawl.source)
     except PageFailure as failure:
         _list_failed(crawl, record, url, failure)
         return None
     crawl.result.pages_crawled += 1
-    return page
+    return page, html
 
 
 def _next_page(
@@ -382,14 +383,10 @@ async def _read_list_page(crawl: _Crawl, url: str) -> _ListRead | None:
 
 
 def _list_read(crawl: _Crawl, url: str, key: str, fetched: FetchResult) -> _ListRead | None:
-    record = _record(crawl, fetched, "list")
-    try:
-        html = _usable_html(crawl.source, fetched)
-        page = _parse_with(parse_list_page, html, fetched.final_url, crawl.source)
-    except PageFailure as failure:
-        _list_failed(crawl, record, url, failure)
+    parsed = _parsed_list(crawl, url, fetched, parse_list_page)
+    if parsed is None:
         return None
-    crawl.result.pages_crawled += 1
+    page, html = parsed
     _remember_validator(crawl, key, fetched, page)
     return _ListRead(page, html)
 
@@ -610,11 +607,7 @@ async def _join_continuations(
     crawl: _Crawl, html: str, fetched: FetchResult, release: Release
 ) -> Release:
     """China Daily-style articles split over c_<id>_2.htm …: fetch the rest and join them."""
-    find_pages = _optional_parser("continuation_urls")
-    join_pages = _optional_parser("join_pages")
-    if find_pages is None or join_pages is None:
-        return release
-    urls = [url for url in find_pages(html, fetched.final_url) if crawl.allows(url)]
+    urls = [url for url in continuation_urls(html, fetched.final_url) if crawl.allows(url)]
     bodies = []
     for url in urls[:MAX_CONTINUATION_PAGES]:
         page = await _get(crawl, request_url(url, crawl.schemes, urlsplit(fetched.url).scheme))
@@ -655,9 +648,7 @@ def _usable_html(source: Source, fetched: FetchResult) -> str:
 
 def _block_verdict(fetched: FetchResult, html: str) -> BlockVerdict | None:
     assert fetched.status is not None
-    if _BLOCKS_TAKE_FINAL_URL:
-        return detect_block(fetched.status, html, fetched.headers, final_url=fetched.final_url)
-    return detect_block(fetched.status, html, fetched.headers)
+    return detect_block(fetched.status, html, fetched.headers, final_url=fetched.final_url)
 
 
 def _http_error_words(fetched: FetchResult) -> str:

@@ -39,6 +39,7 @@ from pathlib import Path
 from scrapers.registry import builtin_sources_path
 from scrapers.replay import DEFAULT_CONTENT_TYPE, HEADERS_FILE
 from scrapers.warc import Exchange, WarcRecorder, record_id, warc_date
+from warehouse.catalog import FIELDS  # the eight field ids of DESIGN.md
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +50,6 @@ SOURCES_PATH = DEMO_DIR / "sources.toml"
 ARTICLE_FILES = ("articles_en.jsonl", "articles_zh.jsonl")
 PER_PAGE = 8
 KINDS = ("followup", "unrelated", "near_miss")
-FIELDS = (
-    "transport",
-    "energy",
-    "innovation",
-    "information",
-    "environment",
-    "public_service",
-    "market",
-    "mechanism",
-)
 REQUIRED_KEYS = (
     "id",
     "source_id",

@@ -12,18 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from warehouse.catalog import FIELDS
+
 ARTICLES_PATH = Path(__file__).resolve().parents[2] / "scrapers" / "demo" / "articles_zh.jsonl"
 
-FIELD_IDS = {
-    "transport",
-    "energy",
-    "innovation",
-    "information",
-    "environment",
-    "public_service",
-    "market",
-    "mechanism",
-}
+FIELD_IDS = set(FIELDS)
 KINDS = {"followup", "unrelated", "near_miss"}
 ZH_SOURCES = {  # the Chinese built-in sources (the demo-only blocked ah-zh-notices takes none)
     "sh-zh-news",

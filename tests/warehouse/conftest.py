@@ -40,13 +40,14 @@ def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @pytest.fixture
-def lock_holder():
-    """Start another process that opens a DuckDB file read-write and keeps it open."""
+def spawn_holder():
+    """Start helper processes that print "holding" once they hold something, and keep
+    holding until their stdin closes (or they are killed); all are ended after the test."""
     processes: list[subprocess.Popen] = []
 
-    def hold(path: Path) -> subprocess.Popen:
+    def spawn(script: str, path: Path) -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, "-c", HOLD_LOCK, str(path)],
+            [sys.executable, "-c", script, str(path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -55,6 +56,13 @@ def lock_holder():
         assert process.stdout.readline().strip() == "holding"
         return process
 
-    yield hold
+    yield spawn
     for process in processes:
-        process.communicate(input="", timeout=30)
+        if process.poll() is None:
+            process.communicate(input="\n", timeout=30)
+
+
+@pytest.fixture
+def lock_holder(spawn_holder):
+    """Start another process that opens a DuckDB file read-write and keeps it open."""
+    return lambda path: spawn_holder(HOLD_LOCK, path)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,24 +21,9 @@ with run_lock(Path(sys.argv[1]), purpose="live run"):
 
 
 @pytest.fixture
-def holder(tmp_path: Path):
-    processes = []
-
-    def hold(db_path: Path) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-c", HOLD, str(db_path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        processes.append(process)
-        assert process.stdout.readline().strip() == "holding"
-        return process
-
-    yield hold
-    for process in processes:
-        if process.poll() is None:
-            process.communicate(input="\n", timeout=30)
+def holder(spawn_holder):
+    """Another process holding the run lock of a warehouse."""
+    return lambda db_path: spawn_holder(HOLD, db_path)
 
 
 def test_the_lock_file_names_the_holder(tmp_path: Path) -> None:
