@@ -42,6 +42,13 @@ def _add_eval(sub) -> None:
     p.add_argument(
         "--labels", action="store_true", help="also evaluate on analysts' labels in the warehouse"
     )
+    p.add_argument(
+        "--by-field",
+        choices=["held-out", "tune", "all"],
+        nargs="?",
+        const="held-out",
+        help="also print per-field P/R/F1 for one part (default held-out)",
+    )
     _db_args(p, "read labels from the live warehouse instead of the snapshot")
     p.set_defaults(handler=cmd_eval)
 
@@ -84,7 +91,7 @@ def _warehouse(args) -> Path:
 
 
 def cmd_eval(args) -> int:
-    from warehouse.evaluate import EvalInputError, evaluate_sets, format_report
+    from warehouse.evaluate import EvalInputError, evaluate_sets, format_fields, format_report
 
     files = args.files or default_eval_files()
     for path in files:
@@ -96,6 +103,8 @@ def cmd_eval(args) -> int:
     except EvalInputError as exc:
         raise UsageError(str(exc)) from exc
     print(format_report(report))
+    if args.by_field:
+        print("\n" + format_fields(report, args.by_field))
     return 0
 
 

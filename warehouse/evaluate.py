@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,7 @@ class EvalReport:
     items: int
     results: dict[tuple, MethodScores] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)  # linker mistakes by part
+    predictions: dict[str, list[tuple[Item, Prediction]]] = field(default_factory=dict)
     sets: list[str] = field(default_factory=list)
 
 
@@ -244,6 +246,9 @@ def evaluate_items(
     for name, preds in every.items():
         _score_slices(report, ALL_SETS, name, items, preds)
     report.errors = _linker_errors(items, every[LINKER])
+    report.predictions = {
+        name: list(zip(items, preds, strict=True)) for name, preds in every.items()
+    }
     return report
 
 
@@ -295,6 +300,49 @@ def evaluate_sets(
     return evaluate_items(items, catalog or load_catalog(), threshold, where, sets)
 
 
+# ------------------------------------------------------------------ uncertainty and fields
+
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 20181  # fixed, so the printed intervals are reproducible
+
+
+def bootstrap_interval(
+    pairs: Sequence[tuple[Item, Prediction]],
+    metric: Callable[[MethodScores], float],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> tuple[float, float]:
+    """95 % percentile interval of a metric, resampling items with replacement.
+
+    The held-out parts are small (tens of items), so one item moves an F1 by several
+    points; the interval says how far the true value could plausibly be from the estimate."""
+    if not pairs:
+        return (0.0, 0.0)
+    rng = random.Random(BOOTSTRAP_SEED)
+    values = sorted(metric(score(rng.choices(pairs, k=len(pairs)))) for _ in range(resamples))
+    return values[int(0.025 * resamples)], values[min(int(0.975 * resamples), resamples - 1)]
+
+
+def held_out_pairs(report: EvalReport, language: str, method: str = LINKER) -> list:
+    """(item, prediction) of the held-out part of all sets in one language."""
+    return [
+        pair
+        for pair in report.predictions.get(method, [])
+        if _in_slice(pair[0], HELD_OUT, language)
+    ]
+
+
+def field_scores(pairs: Iterable[tuple[Item, Prediction]]) -> dict[str, Scores]:
+    """Per-field P/R/F1 over gold positives: where the field micro-F1 is won or lost."""
+    counts = {f: [0, 0, 0] for f in FIELDS}
+    for item, pred in pairs:
+        if not item.followup:
+            continue
+        for f in FIELDS:
+            gold, got = f in item.fields, f in pred.fields
+            counts[f][0 if gold and got else 1 if got else 2] += gold or got
+    return {f: Scores(*c) for f, c in counts.items()}
+
+
 # ------------------------------------------------------------------ report
 
 _PART_NOTES = {
@@ -321,6 +369,7 @@ def format_report(report: EvalReport) -> str:
     for set_name in [ALL_SETS, *report.sets] if len(report.sets) > 1 else report.sets:
         for part in PARTS:
             lines += [_row(report, set_name, part, language) for language in LANGUAGES]
+    lines += _interval_lines(report)
     held_out = len(report.errors.get(HELD_OUT, []))
     if report.errors.get(TUNE):
         lines.append(f"linker errors (tune): {', '.join(report.errors[TUNE])}")
@@ -344,3 +393,42 @@ def _row(report: EvalReport, set_name: str, part: str, language: str) -> str:
         f"{d.recall:>6.3f} {d.f1:>6.3f} {base.detection.f1:>6.3f}  {f.precision:>6.3f} "
         f"{f.recall:>6.3f} {f.f1:>6.3f} {base.fields.f1:>6.3f}"
     )
+
+
+def _interval_lines(report: EvalReport) -> list[str]:
+    """95 % bootstrap intervals of the held-out F1s, per language (all sets together)."""
+    lines = [
+        f"held-out, all sets: 95% bootstrap intervals ({BOOTSTRAP_RESAMPLES} resamples of items)"
+    ]
+    for language in ("en", "zh"):
+        pairs = held_out_pairs(report, language)
+        if not pairs:
+            continue
+        det = score(pairs).detection.f1, bootstrap_interval(pairs, lambda m: m.detection.f1)
+        fld = score(pairs).fields.f1, bootstrap_interval(pairs, lambda m: m.fields.f1)
+        lines.append(
+            f"  {language}: detection F1 {det[0]:.3f} [{det[1][0]:.3f}, {det[1][1]:.3f}]   "
+            f"field F1 {fld[0]:.3f} [{fld[1][0]:.3f}, {fld[1][1]:.3f}]"
+        )
+    return lines
+
+
+def format_fields(report: EvalReport, part: str = HELD_OUT) -> str:
+    """Per-field table (all sets together): which fields the linker gets wrong."""
+    lines = [
+        f"per field, {part} part of all sets: linker P/R/F1 and the keyword baseline's F1",
+        f"{'field':<15} {'lang':<4} {'gold':>4}  {'P':>6} {'R':>6} {'F1':>6} {'base':>6}",
+    ]
+    for language in ("en", "zh"):
+        chosen = {
+            method: field_scores(p for p in pairs if _in_slice(p[0], part, language))
+            for method, pairs in report.predictions.items()
+        }
+        for f in FIELDS:
+            linker, base = chosen[LINKER][f], chosen[BASELINE][f]
+            gold = linker.tp + linker.fn
+            lines.append(
+                f"{f:<15} {language:<4} {gold:>4}  {linker.precision:>6.3f} "
+                f"{linker.recall:>6.3f} {linker.f1:>6.3f} {base.f1:>6.3f}"
+            )
+    return "\n".join(lines)

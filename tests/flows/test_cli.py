@@ -75,6 +75,16 @@ def test_eval_missing_file_is_usage_error(capsys, tmp_path):
     assert code == 2 and "x.jsonl" in err
 
 
+def test_eval_by_field_prints_a_row_per_field_and_language(capsys):
+    from warehouse.evaluate import LABELED_DIR
+
+    code, out, _ = run_cli(capsys, "eval", str(LABELED_DIR / "yrd-invented.jsonl"), "--by-field")
+    assert code == 0
+    table = out.split("per field, held-out part")[1].splitlines()
+    assert sum(line.startswith(("market ", "energy ")) for line in table) == 4
+    assert "95% bootstrap intervals" in out
+
+
 def test_sources_list_shows_builtin_registry(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "sources", "list", "--db", str(tmp_path / "w.duckdb"))
     assert code == 0

@@ -134,3 +134,48 @@ def test_missing_or_empty_file_is_a_clear_error(tmp_path, catalog):
     empty.write_text("\n", encoding="utf-8")
     with pytest.raises(EvalInputError, match="no labelled items"):
         evaluate_file(empty, catalog)
+
+
+def _pair(item_id, followup, predicted, gold=(), got=()):
+    from warehouse.evaluate import Item, Prediction
+
+    item = Item(item_id, "en", "t", "b", followup, frozenset(gold))
+    return item, Prediction(predicted, frozenset(got))
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():
+    from warehouse.evaluate import bootstrap_interval, score
+
+    pairs = [_pair(f"p{i}", True, i % 4 != 0) for i in range(20)]  # 15 of 20 found
+    pairs += [_pair(f"n{i}", False, i == 0) for i in range(10)]  # one false alarm
+    estimate = score(pairs).detection.f1
+    low, high = bootstrap_interval(pairs, lambda m: m.detection.f1)
+    assert low < estimate < high
+    assert (low, high) == bootstrap_interval(pairs, lambda m: m.detection.f1)
+    perfect = [_pair(f"q{i}", True, True) for i in range(5)]
+    assert bootstrap_interval(perfect, lambda m: m.detection.f1) == (1.0, 1.0)
+
+
+def test_field_scores_split_the_micro_counts_by_field():
+    from warehouse.evaluate import field_scores
+
+    pairs = [
+        _pair("a", True, True, gold=("transport", "market"), got=("transport", "mechanism")),
+        _pair("b", True, True, gold=("transport",), got=("transport",)),
+        _pair("c", False, True, got=("energy",)),  # negatives do not count for fields
+    ]
+    scores = field_scores(pairs)
+    assert (scores["transport"].tp, scores["transport"].fp, scores["transport"].fn) == (2, 0, 0)
+    assert (scores["market"].tp, scores["market"].fn) == (0, 1)
+    assert (scores["mechanism"].fp, scores["energy"].fp) == (1, 0)
+
+
+def test_report_prints_held_out_intervals_and_by_field_table(tmp_path, catalog):
+    from warehouse.evaluate import format_fields
+
+    report = evaluate_file(write_jsonl(tmp_path, ITEMS), catalog)
+    text = format_report(report)
+    assert "95% bootstrap intervals" in text
+    table = format_fields(report, ALL)
+    assert table.splitlines()[0].startswith("per field, all part")
+    assert sum(line.startswith("transport ") for line in table.splitlines()) == 2  # en + zh
