@@ -22,6 +22,7 @@ def register(sub) -> None:
     _add_eval(sub)
     _add_explain(sub)
     _add_label(sub)
+    _add_train_fields(sub)
 
 
 def _db_args(p: argparse.ArgumentParser, live_help: str) -> None:
@@ -70,6 +71,22 @@ def _add_label(sub) -> None:
     p.add_argument("--note", default="", help="why (kept with the label)")
     p.add_argument("--db", type=Path, help="warehouse file (default data/yrdwatch.duckdb)")
     p.set_defaults(handler=cmd_label)
+
+
+def _add_train_fields(sub) -> None:
+    p = sub.add_parser(
+        "train-fields", help="retrain the field model on the tune parts of the labeled sets"
+    )
+    p.add_argument(
+        "files", nargs="*", type=Path, help="labeled files (default: those `eval` measures)"
+    )
+    p.add_argument(
+        "--cv",
+        action="store_true",
+        help="only print 5-fold cross-validation on the tune parts; write nothing",
+    )
+    p.add_argument("--out", type=Path, help="where to write the model (default: the shipped one)")
+    p.set_defaults(handler=cmd_train_fields)
 
 
 def default_eval_files() -> list[Path]:
@@ -167,4 +184,27 @@ def cmd_label(args) -> int:
     terms = ", ".join(evidence["terms"]) or "none"
     print(f"{args.verdict}: {args.url} -> {args.commitment} (terms: {terms})")
     print("the next snapshot (after `yrdwatch run`) shows it; --live reads it now")
+    return 0
+
+
+def cmd_train_fields(args) -> int:
+    from warehouse import fieldmodel
+    from warehouse.evaluate import EvalInputError
+
+    files = args.files or fieldmodel.training_files(default_eval_files())
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path}: file not found; pass a labeled JSONL file")
+    try:
+        if args.cv:
+            print(fieldmodel.format_cross_validation(files))
+            return 0
+        model = fieldmodel.train(files, args.out or fieldmodel.MODEL_PATH)
+    except (EvalInputError, fieldmodel.FieldModelError) as exc:
+        raise UsageError(str(exc)) from exc
+    trained = model["trained_on"]
+    print(
+        f"wrote {args.out or fieldmodel.MODEL_PATH}: {trained['rows']} further-field rows from "
+        f"{trained['items']} tune items of {', '.join(trained['files'])} (held-out parts unused)"
+    )
     return 0

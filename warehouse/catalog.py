@@ -57,6 +57,14 @@ class Commitment:
     terms_zh: tuple[str, ...]
     seed_quote: str
     region: str | None = None
+    # Broad words of the field (written from the field definitions): they count for the
+    # field and for detection at BROAD_TERM_WEIGHT, so a specific commitment outranks them.
+    broad_terms_en: tuple[str, ...] = ()
+    broad_terms_zh: tuple[str, ...] = ()
+
+    @property
+    def broad_terms(self) -> frozenset[str]:
+        return frozenset((*self.broad_terms_en, *self.broad_terms_zh))
 
 
 def load_catalog(path: Path | None = None, seed_path: Path | None = None) -> list[Commitment]:
@@ -96,7 +104,9 @@ def _parse_entry(path: Path, index: int, entry: dict) -> Commitment:
     if not terms_en and not terms_zh:
         raise CatalogError(f"{where}: needs at least one term in terms_en or terms_zh")
     fields = {key: entry[key] for key in _REQUIRED}
-    return Commitment(**fields, terms_en=terms_en, terms_zh=terms_zh, region=region)
+    broad = {key: _terms(where, entry, key) for key in ("broad_terms_en", "broad_terms_zh")}
+    terms = {"terms_en": terms_en, "terms_zh": terms_zh}
+    return Commitment(**fields, **terms, region=region, **broad)
 
 
 def _terms(where: str, entry: dict, key: str) -> tuple[str, ...]:

@@ -369,8 +369,13 @@ def names_members_collectively(text: str) -> bool:
     )
 
 
+# Place names that contain a member's city but lie elsewhere: Shanghai's Nanjing Road.
+_NOT_A_MEMBER_RE = re.compile(r"南京(?:东|西)?路|nanjing (?:east |west )?road", re.I)
+
+
 def provinces_named(text: str) -> set[str]:
     """Which of the four members (or their cities) a prepared text names."""
+    text = _NOT_A_MEMBER_RE.sub(" ", text)
     lowered = text.lower()
     return {
         province

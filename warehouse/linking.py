@@ -12,24 +12,26 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import duckdb
 
-from warehouse import lexicon
+from warehouse import fieldmodel, lexicon
 from warehouse.catalog import PROVINCES, Commitment, catalog_digest
 from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "lex-2.1"
+METHOD_VERSION = "lex-3"
 LINK_THRESHOLD = 0.42  # follow-up threshold, chosen on the tune parts only
 FIELD_THRESHOLD = 0.45  # a follow-up also links every further commitment scoring this much
 STORE_FLOOR = 0.2  # candidates below this are not stored at all
 TITLE_WEIGHT = 3.0  # a term in the headline counts this much more than one in the body
 REPEAT_BONUS = 0.25  # each further body occurrence of a term adds this, up to MAX_REPEATS
 MAX_REPEATS = 4
+BROAD_TERM_WEIGHT = 0.75  # a broad field word (catalog broad_terms_*) counts half a term
 HALF_STRENGTH_POINTS = 1.3  # term points at which term strength reaches 0.5
 MEMBERS_TOGETHER_ANCHOR = 0.8
 MAX_EVIDENCE_SENTENCES = 3
@@ -120,9 +122,14 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
     delta_body = sum(1 for s in body if _hits(_DELTA_TERMS, s))
     short_title = any(lexicon.count_english("delta", s.lowered) for s in title)
     in_delta = delta_body > 0 or any(_hits(_DELTA_TERMS, s) for s in title)
+    members_in_body = len(lexicon.provinces_named(" ".join(s.text for s in body)))
     return {
         "delta_in_title": any(_hits(_DELTA_TERMS, s) for s in title)
-        or (short_title and delta_body > 0 and not any(_hits(_OTHER_TERMS, s) for s in title)),
+        or (
+            short_title
+            and (delta_body > 0 or members_in_body >= 3)
+            and not any(_hits(_OTHER_TERMS, s) for s in title)
+        ),
         "programme_in_title": any(_hits(_PROGRAMME_TERMS, s) for s in title),
         "delta_sentences": delta_body,
         "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
@@ -168,8 +175,10 @@ def _anchor_factor(facts: dict) -> tuple[float, str]:
         return MEMBERS_TOGETHER_ANCHOR, "two or more members acting together in one sentence"
     if facts["delta_sentences"] == 1 and members >= 2:
         return 0.7, "delta named once, with two or more members"
-    if members >= 2:
-        return 0.5, "two or more members named together"
+    if members >= 3:
+        return 0.6, "three or more members named"
+    if members == 2:
+        return 0.45, "two members named"
     if facts["delta_sentences"] == 1:
         return 0.3, "delta named once in passing"
     return 0.0, "no delta anchor"
@@ -188,52 +197,81 @@ def _other_region_penalty(facts: dict) -> float:
 # ------------------------------------------------------------------ commitment scoring
 
 
-def _score_commitment(
+@dataclass
+class _Match:
+    """Which terms of one commitment a release contains, where, and how strongly."""
+
+    commitment: Commitment
+    title_terms: set[str]
+    body_counts: dict[str, int]
+    body_sentences: set[int]  # indexes of the body sentences naming a term
+    evidence: list[str]
+    anchor: float
+    points: float
+    strength: float
+
+    @property
+    def raw(self) -> float:
+        """Anchor x term strength: the lexical score that decides a follow-up."""
+        return round(self.anchor * self.strength, 4)
+
+
+def _match_commitment(
     commitment: Commitment, sentences: list[_Sentence], anchor: dict
-) -> LinkCandidate | None:
+) -> _Match | None:
     """Term points for one commitment, scaled by the anchor; None when nothing matched."""
     if commitment.region and commitment.region not in anchor["provinces"]:
         return None
-    title_terms, body_counts, evidence = _match_terms(commitment, sentences)
+    title_terms, body_counts, body_sentences, evidence = _match_terms(commitment, sentences)
     if not title_terms and not body_counts:
         return None
-    body_points = sum(1 + REPEAT_BONUS * min(n - 1, MAX_REPEATS) for n in body_counts.values())
-    points = TITLE_WEIGHT * len(title_terms) + body_points
+    points = _points(title_terms, body_counts, commitment.broad_terms)
     strength = points / (points + HALF_STRENGTH_POINTS)
-    score = round(anchor["factor"] * strength, 4)
-    parts = {
-        "anchor": anchor["factor"],
-        "strength": round(strength, 4),
-        "points": round(points, 3),
-        "title_terms": sorted(title_terms),
-        "body_terms": sorted(body_counts),
-    }
-    terms = sorted(set(title_terms) | set(body_counts))
-    return LinkCandidate(commitment.id, commitment.field, score, terms, evidence, parts)
+    found = (title_terms, body_counts, body_sentences, evidence)
+    return _Match(commitment, *found, anchor["factor"], points, strength)
+
+
+def _points(
+    title_terms: set[str], body_counts: dict[str, int], broad: frozenset[str] = frozenset()
+) -> float:
+    """Title terms count TITLE_WEIGHT, body terms 1 plus a bonus per repeat; broad words of
+    the field count BROAD_TERM_WEIGHT of that."""
+
+    def weight(term: str) -> float:
+        return BROAD_TERM_WEIGHT if term in broad else 1.0
+
+    body_points = sum(
+        weight(t) * (1 + REPEAT_BONUS * min(n - 1, MAX_REPEATS)) for t, n in body_counts.items()
+    )
+    return TITLE_WEIGHT * sum(weight(t) for t in title_terms) + body_points
 
 
 def _match_terms(
     commitment: Commitment, sentences: list[_Sentence]
-) -> tuple[set[str], dict[str, int], list[str]]:
-    """Which terms occur in the title and body (with counts), and where."""
+) -> tuple[set[str], dict[str, int], set[int], list[str]]:
+    """Which terms occur in the title and body (with counts), and in which body sentences."""
     title_terms: set[str] = set()
     body_counts: dict[str, int] = {}
+    body_sentences: set[int] = set()
     evidence: list[str] = []
+    body_index = -1
     for sentence in sentences:
+        body_index += not sentence.in_title
         found = _terms_in(commitment, sentence)
         if not found:
             continue
         _remember(evidence, sentence.text)
+        if sentence.in_title:
+            title_terms.update(found)
+            continue
+        body_sentences.add(body_index)
         for term, count in found.items():
-            if sentence.in_title:
-                title_terms.add(term)
-            else:
-                body_counts[term] = body_counts.get(term, 0) + count
-    return title_terms, _drop_nested(body_counts), evidence
+            body_counts[term] = body_counts.get(term, 0) + count
+    return title_terms, _drop_nested(body_counts), body_sentences, evidence
 
 
 def _terms_in(commitment: Commitment, sentence: _Sentence) -> dict[str, int]:
-    terms = (*commitment.terms_en, *commitment.terms_zh)
+    terms = (*commitment.terms_en, *commitment.terms_zh, *commitment.broad_terms)
     counts = {t: sentence.count(t) for t in terms}
     return _drop_nested({t: n for t, n in counts.items() if n})
 
@@ -254,6 +292,119 @@ def _remember(evidence: list[str], text: str) -> None:
         evidence.append(clipped)
 
 
+# ------------------------------------------------------------------ further fields
+
+
+def _by_field(matches: list[_Match]) -> dict[str, list[_Match]]:
+    """Matches grouped by field, strongest first within each field."""
+    grouped: dict[str, list[_Match]] = {}
+    for match in sorted(matches, key=lambda m: (-m.raw, m.commitment.id)):
+        grouped.setdefault(match.commitment.field, []).append(match)
+    return grouped
+
+
+def _primary(group: list[_Match]) -> _Match:
+    """The commitment a field's link is about: the most specific evidence wins, so a release
+    on medical bill settlement is about that commitment, not the field's broad words. A term
+    inside a longer term another commitment matched ('medical' in 'cross-provincial medical
+    settlement') is that commitment's mention."""
+    matched = {t.lower() for m in group for t in (*m.title_terms, *m.body_counts)}
+
+    def own(term: str, match: _Match) -> bool:
+        lowered = term.lower()
+        nested = any(lowered != other and lowered in other for other in matched)
+        return term not in match.commitment.broad_terms and not nested
+
+    def rank(match: _Match) -> tuple:
+        title = {t for t in match.title_terms if own(t, match)}
+        body = {t: n for t, n in match.body_counts.items() if own(t, match)}
+        return _points(title, body), match.raw, [-ord(c) for c in match.commitment.id]
+
+    return max(group, key=rank)
+
+
+def _field_features(group: list[_Match], context: dict) -> dict[str, float]:
+    """The explainable features the field model weighs (see warehouse/fieldmodel.py)."""
+    top = group[0]
+    title_terms = set().union(*(m.title_terms for m in group))
+    body_counts = _drop_nested({t: n for m in group for t, n in m.body_counts.items()})
+    hit_sentences = set().union(*(m.body_sentences for m in group))
+    return {
+        "raw": top.raw,
+        "relative": top.raw / context["best_raw"] if context["best_raw"] else 0.0,
+        "strength": top.strength,
+        "title_terms": float(len(title_terms)),
+        "body_terms": float(len(body_counts)),
+        "log_occurrences": math.log1p(sum(body_counts.values())),
+        "sentence_share": len(hit_sentences) / max(context["body_sentences"], 1),
+        "in_lead": float(0 in hit_sentences),
+        "commitments": float(len(group)),
+        "zh": float(context["chinese"]),
+    }
+
+
+def _field_table(
+    grouped: dict[str, list[_Match]], sentences: list[_Sentence]
+) -> tuple[str | None, dict[str, dict[str, float]]]:
+    """(the best commitment's field, field-model features for every matched field)."""
+    if not grouped:
+        return None, {}
+    best_field = min(grouped, key=lambda f: (-grouped[f][0].raw, grouped[f][0].commitment.id))
+    context = {
+        "best_raw": grouped[best_field][0].raw,
+        "body_sentences": sum(1 for s in sentences if not s.in_title),
+        "chinese": any(s.seg is not None for s in sentences),
+    }
+    return best_field, {f: _field_features(group, context) for f, group in grouped.items()}
+
+
+def _field_supports(grouped: dict[str, list[_Match]], sentences: list[_Sentence]):
+    """Support per matched field: 1 for the best field, the field model's for the others."""
+    best_field, features = _field_table(grouped, sentences)
+    return {f: 1.0 if f == best_field else fieldmodel.support(f, x) for f, x in features.items()}
+
+
+def _candidate(match: _Match, field_top_raw: float, best_raw: float, support: float, primary: bool):
+    """Score = min(best score, field support) x this commitment's share of its field's best
+    (the field's primary commitment gets the whole of it).
+
+    The release's best commitment keeps its lexical score (which decides a follow-up); a
+    further field links when its support reaches the field threshold, and no further
+    commitment can outscore the best one (so a non-follow-up never shows a link)."""
+    share = 1.0 if primary or not field_top_raw else min(match.raw / field_top_raw, 1.0)
+    score = round(min(best_raw, support) * share, 4)
+    parts = {
+        "anchor": match.anchor,
+        "strength": round(match.strength, 4),
+        "points": round(match.points, 3),
+        "lexical": match.raw,
+        "field_support": round(support, 4),
+        "primary": primary,
+        "title_terms": sorted(match.title_terms),
+        "body_terms": sorted(match.body_counts),
+    }
+    terms = sorted(match.title_terms | set(match.body_counts))
+    c = match.commitment
+    return LinkCandidate(c.id, c.field, score, terms, match.evidence, parts)
+
+
+def _prepare_release(title: str, body: str, catalog: Sequence[Commitment]):
+    """Sentences, anchor and every commitment's term matches for one release."""
+    lexicon.add_user_words(term for c in catalog for term in (*c.terms_zh, *c.broad_terms_zh))
+    sentences = _sentences(title or "", body or "")
+    anchor = _anchor(sentences)
+    matches = [m for c in catalog if (m := _match_commitment(c, sentences, anchor))]
+    return sentences, anchor, matches
+
+
+def field_evidence(
+    title: str, body: str, catalog: Sequence[Commitment]
+) -> tuple[str | None, dict[str, dict[str, float]]]:
+    """(best field, field-model features per matched field): what the field model sees."""
+    sentences, _, matches = _prepare_release(title, body, catalog)
+    return _field_table(_by_field(matches), sentences)
+
+
 # ------------------------------------------------------------------ public API
 
 
@@ -269,15 +420,21 @@ def link_text(
     """Score one release against every commitment and decide whether it is a follow-up.
 
     A release is a follow-up when its best commitment scores at least `threshold`; it then
-    links that commitment and every other one scoring at least `field_threshold` (a single
-    body mention is enough to detect a follow-up, not to add a second field)."""
-    lexicon.add_user_words(term for c in catalog for term in c.terms_zh)
-    sentences = _sentences(title or "", body or "")
-    anchor = _anchor(sentences)
-    scored = (_score_commitment(c, sentences, anchor) for c in catalog)
+    links that commitment and every other one scoring at least `field_threshold`, where a
+    further field's score is the field model's support for it (a single body mention is
+    enough to detect a follow-up, rarely enough to add a second field)."""
+    sentences, anchor, matches = _prepare_release(title, body, catalog)
+    grouped = _by_field(matches)
+    supports = _field_supports(grouped, sentences)
+    best_raw = max((m.raw for m in matches), default=0.0)
+    scored = (
+        _candidate(m, group[0].raw, best_raw, supports[f], m is _primary(group))
+        for f, group in grouped.items()
+        for m in group
+    )
     candidates = sorted(
-        (c for c in scored if c and c.score >= store_floor),
-        key=lambda c: (-c.score, c.commitment_id),
+        (c for c in scored if c.score >= store_floor and c.score > 0),
+        key=lambda c: (-c.score, not c.parts["primary"], c.commitment_id),
     )
     best = candidates[0].score if candidates else 0.0
     links = _chosen_links(candidates, threshold, field_threshold)
@@ -294,8 +451,9 @@ def _chosen_links(
 
 
 def method_version(catalog: Sequence[Commitment]) -> str:
-    """METHOD_VERSION plus the catalog digest: editing the catalog relinks everything."""
-    return f"{METHOD_VERSION}+{catalog_digest(list(catalog))}"
+    """METHOD_VERSION plus the catalog's and the field model's digests: editing the catalog
+    or retraining the model relinks everything."""
+    return f"{METHOD_VERSION}+{catalog_digest(list(catalog))}+{fieldmodel.model_digest()}"
 
 
 def read_threshold(con, key: str = "link_threshold", default: float = LINK_THRESHOLD) -> float:
@@ -418,11 +576,21 @@ def explain(
     for c in decision.candidates:
         mark = "LINK" if c.commitment_id in linked else "    "
         lines.append(
-            f"{mark} {c.score:.3f} {c.commitment_id} ({c.field}): strength "
-            f"{c.parts['strength']:.3f} x anchor {c.parts['anchor']:.2f}; title terms "
-            f"{c.parts['title_terms'] or '-'}; body terms {c.parts['body_terms'] or '-'}"
+            f"{mark} {c.score:.3f} {c.commitment_id} ({c.field}): {_score_reason(c)}; title "
+            f"terms {c.parts['title_terms'] or '-'}; body terms {c.parts['body_terms'] or '-'}"
         )
         lines += [f"        > {sentence}" for sentence in c.sentences[:2]]
     silent = len(catalog) - len(decision.candidates)
     lines.append(f"{silent} commitment(s) matched no term (or need a member not named)")
     return lines
+
+
+def _score_reason(candidate: LinkCandidate) -> str:
+    """How the score came about: lexical for the best field, field support for the others."""
+    parts = candidate.parts
+    lexical = f"lexical {parts['lexical']:.3f} = strength {parts['strength']:.3f} x anchor " + (
+        f"{parts['anchor']:.2f}"
+    )
+    if parts["field_support"] >= 1.0:
+        return lexical
+    return f"{lexical}; further field, support {parts['field_support']:.3f} from the field model"

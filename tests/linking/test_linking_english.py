@@ -60,4 +60,7 @@ def test_implementation_plan_for_the_outline_is_a_mechanism_follow_up(catalog):
     )
     decision = link_text(title, body, "en", catalog)
     assert decision.is_followup
-    assert decision.links[0].commitment_id == "plan.three_year_action_plan"
+    linked = {link.commitment_id for link in decision.links}
+    assert "plan.three_year_action_plan" in linked and {link.field for link in decision.links} == {
+        "mechanism"
+    }

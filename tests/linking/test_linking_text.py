@@ -29,8 +29,8 @@ EN_MULTI_BODY = (
     "The leaders of Shanghai, Jiangsu, Zhejiang and Anhui met in Hefei for the annual leaders' "
     "symposium on the integrated development of the Yangtze River Delta. They approved a new "
     "three-year action plan. The plan commits the four governments to open 12 more dead-end "
-    "roads on their borders and to sign a joint agreement on air quality and water quality "
-    "monitoring in the Taihu basin."
+    "roads on their borders this year, with new bus routes on the opened roads. They will also "
+    "sign a joint agreement on air quality and water quality monitoring in the Taihu basin."
 )
 
 
