@@ -346,6 +346,14 @@ def count_chinese(term: str, seg: Segmented) -> int:
     return count
 
 
+def may_occur(term: str, lowered: str) -> bool:
+    """A cheap substring test on a whole lower-cased document: False means the term cannot
+    occur in any of its sentences, so they need not be searched."""
+    if has_cjk(term):
+        return _simplified_term(term).lower() in lowered
+    return _english_key(term) in lowered
+
+
 def count_term(term: str, text: str, seg: Segmented | None) -> int:
     """Count a term in prepared text, choosing the matcher by the term's script."""
     if has_cjk(term):

@@ -217,12 +217,16 @@ class _Match:
 
 
 def _match_commitment(
-    commitment: Commitment, sentences: list[_Sentence], anchor: dict
+    commitment: Commitment, sentences: list[_Sentence], anchor: dict, present: set[str]
 ) -> _Match | None:
-    """Term points for one commitment, scaled by the anchor; None when nothing matched."""
+    """Term points for one commitment, scaled by the anchor; None when nothing matched.
+    `present`: the catalog terms that may occur in the release at all."""
     if commitment.region and commitment.region not in anchor["provinces"]:
         return None
-    title_terms, body_counts, body_sentences, evidence = _match_terms(commitment, sentences)
+    terms = [t for t in _all_terms(commitment) if t in present]
+    if not terms:
+        return None
+    title_terms, body_counts, body_sentences, evidence = _match_terms(terms, sentences)
     if not title_terms and not body_counts:
         return None
     points = _points(title_terms, body_counts, commitment.broad_terms)
@@ -246,8 +250,12 @@ def _points(
     return TITLE_WEIGHT * sum(weight(t) for t in title_terms) + body_points
 
 
+def _all_terms(commitment: Commitment) -> tuple[str, ...]:
+    return (*commitment.terms_en, *commitment.terms_zh, *commitment.broad_terms)
+
+
 def _match_terms(
-    commitment: Commitment, sentences: list[_Sentence]
+    terms: Sequence[str], sentences: list[_Sentence]
 ) -> tuple[set[str], dict[str, int], set[int], list[str]]:
     """Which terms occur in the title and body (with counts), and in which body sentences."""
     title_terms: set[str] = set()
@@ -257,7 +265,7 @@ def _match_terms(
     body_index = -1
     for sentence in sentences:
         body_index += not sentence.in_title
-        found = _terms_in(commitment, sentence)
+        found = _terms_in(terms, sentence)
         if not found:
             continue
         _remember(evidence, sentence.text)
@@ -270,8 +278,7 @@ def _match_terms(
     return title_terms, _drop_nested(body_counts), body_sentences, evidence
 
 
-def _terms_in(commitment: Commitment, sentence: _Sentence) -> dict[str, int]:
-    terms = (*commitment.terms_en, *commitment.terms_zh, *commitment.broad_terms)
+def _terms_in(terms: Sequence[str], sentence: _Sentence) -> dict[str, int]:
     counts = {t: sentence.count(t) for t in terms}
     return _drop_nested({t: n for t, n in counts.items() if n})
 
@@ -393,7 +400,10 @@ def _prepare_release(title: str, body: str, catalog: Sequence[Commitment]):
     lexicon.add_user_words(term for c in catalog for term in (*c.terms_zh, *c.broad_terms_zh))
     sentences = _sentences(title or "", body or "")
     anchor = _anchor(sentences)
-    matches = [m for c in catalog if (m := _match_commitment(c, sentences, anchor))]
+    document = "\n".join(s.lowered for s in sentences)
+    terms = {t for c in catalog for t in _all_terms(c)}
+    present = {t for t in terms if lexicon.may_occur(t, document)}
+    matches = [m for c in catalog if (m := _match_commitment(c, sentences, anchor, present))]
     return sentences, anchor, matches
 
 
