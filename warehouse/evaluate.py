@@ -65,12 +65,14 @@ class Item:
     body: str
     followup: bool
     fields: frozenset[str]
+    pair: str | None = None  # id of the same story in the other language, when labelled
 
 
 @dataclass(frozen=True)
 class Prediction:
     followup: bool
     fields: frozenset[str]
+    commitments: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,15 @@ def _item(where: str, row: dict) -> Item:
     fields = row.get("fields", [])
     if not isinstance(fields, list) or any(f not in FIELDS for f in fields):
         raise EvalInputError(f"{where}: 'fields' must be a list of {', '.join(FIELDS)}")
+    pair = row.get("pair") if isinstance(row.get("pair"), str) else None
     return Item(
-        row["id"], row["language"], row["title"], row["body"], row["followup"], frozenset(fields)
+        row["id"],
+        row["language"],
+        row["title"],
+        row["body"],
+        row["followup"],
+        frozenset(fields),
+        pair,
     )
 
 
@@ -181,7 +190,9 @@ def _item(where: str, row: dict) -> Item:
 def linker_predictor(catalog: Sequence[Commitment], threshold: float) -> Callable:
     def predict(item: Item) -> Prediction:
         decision = link_text(item.title, item.body, item.language, catalog, threshold)
-        return Prediction(decision.is_followup, frozenset(c.field for c in decision.links))
+        fields = frozenset(c.field for c in decision.links)
+        commitments = frozenset(c.commitment_id for c in decision.links)
+        return Prediction(decision.is_followup, fields, commitments)
 
     return predict
 
@@ -331,6 +342,22 @@ def held_out_pairs(report: EvalReport, language: str, method: str = LINKER) -> l
     ]
 
 
+def pair_agreement(pairs: Sequence[tuple[Item, Prediction]]) -> dict[str, int]:
+    """How often a release and its translation get the same verdict, fields and commitments:
+    the bilingual promise, measured on the labelled zh/en pairs."""
+    by_id = {item.id: pred for item, pred in pairs}
+    counts = {"pairs": 0, "verdict": 0, "fields": 0, "commitments": 0}
+    for item, pred in pairs:
+        other = by_id.get(item.pair or "")
+        if other is None or item.id > (item.pair or ""):
+            continue  # count each pair once, from its smaller id
+        counts["pairs"] += 1
+        counts["verdict"] += pred.followup == other.followup
+        counts["fields"] += pred.fields == other.fields
+        counts["commitments"] += pred.commitments == other.commitments
+    return counts
+
+
 def field_scores(pairs: Iterable[tuple[Item, Prediction]]) -> dict[str, Scores]:
     """Per-field P/R/F1 over gold positives: where the field micro-F1 is won or lost."""
     counts = {f: [0, 0, 0] for f in FIELDS}
@@ -370,6 +397,14 @@ def format_report(report: EvalReport) -> str:
         for part in PARTS:
             lines += [_row(report, set_name, part, language) for language in LANGUAGES]
     lines += _interval_lines(report)
+    agreement = pair_agreement(report.predictions.get(LINKER, []))
+    if agreement["pairs"]:
+        n = agreement["pairs"]
+        lines.append(
+            f"translation pairs (zh/en items labelled as one story): {n}; same verdict "
+            f"{agreement['verdict']}/{n}, same fields {agreement['fields']}/{n}, same "
+            f"commitments {agreement['commitments']}/{n}"
+        )
     held_out = len(report.errors.get(HELD_OUT, []))
     if report.errors.get(TUNE):
         lines.append(f"linker errors (tune): {', '.join(report.errors[TUNE])}")

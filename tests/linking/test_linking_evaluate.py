@@ -179,3 +179,23 @@ def test_report_prints_held_out_intervals_and_by_field_table(tmp_path, catalog):
     table = format_fields(report, ALL)
     assert table.splitlines()[0].startswith("per field, all part")
     assert sum(line.startswith("transport ") for line in table.splitlines()) == 2  # en + zh
+
+
+def test_translation_pairs_are_counted_once_with_their_agreement(tmp_path, catalog):
+    rows = [
+        {**ITEMS[0], "id": "p-zh", "pair": "p-en"},
+        {
+            "id": "p-en",
+            "language": "en",
+            "title": "Track laying completed on the Shanghai-Suzhou-Huzhou railway",
+            "body": "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and "
+            "will densify the high-speed rail network of the Yangtze River Delta.",
+            "followup": True,
+            "fields": ["transport", "mechanism"],
+            "pair": "p-zh",
+        },
+        ITEMS[2],
+    ]
+    report = evaluate_file(write_jsonl(tmp_path, rows), catalog)
+    text = format_report(report)
+    assert "translation pairs (zh/en items labelled as one story): 1; same verdict 1/1" in text
