@@ -31,7 +31,7 @@ STORE_FLOOR = 0.2  # candidates below this are not stored at all
 TITLE_WEIGHT = 3.0  # a term in the headline counts this much more than one in the body
 REPEAT_BONUS = 0.25  # each further body occurrence of a term adds this, up to MAX_REPEATS
 MAX_REPEATS = 4
-BROAD_TERM_WEIGHT = 0.75  # a broad field word (catalog broad_terms_*) counts half a term
+BROAD_TERM_WEIGHT = 0.75  # what a broad field word (catalog broad_terms_*) counts of a term
 HALF_STRENGTH_POINTS = 1.3  # term points at which term strength reaches 0.5
 MEMBERS_TOGETHER_ANCHOR = 0.8
 MAX_EVIDENCE_SENTENCES = 3
@@ -365,10 +365,15 @@ def _field_table(
     return best_field, {f: _field_features(group, context) for f, group in grouped.items()}
 
 
-def _field_supports(grouped: dict[str, list[_Match]], sentences: list[_Sentence]):
-    """Support per matched field: 1 for the best field, the field model's for the others."""
+def _field_supports(
+    grouped: dict[str, list[_Match]], sentences: list[_Sentence]
+) -> tuple[str | None, dict[str, float]]:
+    """(best field, support per matched field): 1 for the best, the field model's for others."""
     best_field, features = _field_table(grouped, sentences)
-    return {f: 1.0 if f == best_field else fieldmodel.support(f, x) for f, x in features.items()}
+    supports = {
+        f: 1.0 if f == best_field else fieldmodel.support(f, x) for f, x in features.items()
+    }
+    return best_field, supports
 
 
 def _candidate(match: _Match, field_top_raw: float, best_raw: float, support: float, primary: bool):
@@ -435,16 +440,19 @@ def link_text(
     enough to detect a follow-up, rarely enough to add a second field)."""
     sentences, anchor, matches = _prepare_release(title, body, catalog)
     grouped = _by_field(matches)
-    supports = _field_supports(grouped, sentences)
+    best_field, supports = _field_supports(grouped, sentences)
     best_raw = max((m.raw for m in matches), default=0.0)
+    primaries = {f: _primary(group) for f, group in grouped.items()}
     scored = (
-        _candidate(m, group[0].raw, best_raw, supports[f], m is _primary(group))
+        _candidate(m, group[0].raw, best_raw, supports[f], m is primaries[f])
         for f, group in grouped.items()
         for m in group
     )
+    # A further field's score is capped at the best one, so on a tie the best field goes first:
+    # the first candidate is always the release's best commitment.
     candidates = sorted(
         (c for c in scored if c.score >= store_floor and c.score > 0),
-        key=lambda c: (-c.score, not c.parts["primary"], c.commitment_id),
+        key=lambda c: (-c.score, c.field != best_field, not c.parts["primary"], c.commitment_id),
     )
     best = candidates[0].score if candidates else 0.0
     links = _chosen_links(candidates, threshold, field_threshold)
@@ -583,10 +591,12 @@ def explain(
         + (" (another regional strategy named)" if anchor["other_region_penalty"] < 1 else ""),
     ]
     linked = {c.commitment_id for c in decision.links}
+    best_field = decision.candidates[0].field if decision.candidates else None
     for c in decision.candidates:
         mark = "LINK" if c.commitment_id in linked else "    "
         lines.append(
-            f"{mark} {c.score:.3f} {c.commitment_id} ({c.field}): {_score_reason(c)}; title "
+            f"{mark} {c.score:.3f} {c.commitment_id} ({c.field}): {_score_reason(c, best_field)}; "
+            f"title "
             f"terms {c.parts['title_terms'] or '-'}; body terms {c.parts['body_terms'] or '-'}"
         )
         lines += [f"        > {sentence}" for sentence in c.sentences[:2]]
@@ -595,12 +605,12 @@ def explain(
     return lines
 
 
-def _score_reason(candidate: LinkCandidate) -> str:
+def _score_reason(candidate: LinkCandidate, best_field: str | None) -> str:
     """How the score came about: lexical for the best field, field support for the others."""
     parts = candidate.parts
     lexical = f"lexical {parts['lexical']:.3f} = strength {parts['strength']:.3f} x anchor " + (
         f"{parts['anchor']:.2f}"
     )
-    if parts["field_support"] >= 1.0:
+    if candidate.field == best_field:
         return lexical
     return f"{lexical}; further field, support {parts['field_support']:.3f} from the field model"

@@ -131,3 +131,17 @@ def test_broad_terms_must_be_a_list_of_strings(tmp_path):
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match="broad_terms_en must be a list"):
         load_catalog(bad)
+
+
+def test_on_a_tie_the_best_commitment_stays_first(catalog, monkeypatch):
+    """A further field's score is capped at the best one; a tie must not put it first."""
+    monkeypatch.setattr(fieldmodel, "support", lambda *args, **kwargs: 1.0)
+    title = "Delta leaders' symposium approves new three-year action plan"
+    body = (
+        "The leaders of Shanghai, Jiangsu, Zhejiang and Anhui met for the leaders' symposium. "
+        "They also agreed on joint air quality and water quality monitoring in the Taihu basin."
+    )
+    decision = link_text(title, body, "en", catalog)
+    first = decision.links[0]
+    assert first.field == "mechanism" and first.parts["primary"]
+    assert "environment" in {link.field for link in decision.links}
