@@ -48,6 +48,7 @@ class DigestItem:
     terms: list[str] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
     story_id: str = ""
+    story_reason: str = "first"  # first | copy | translation (of the story's first release)
 
 
 @dataclass
@@ -78,10 +79,12 @@ def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Di
     rows = con.execute(
         """
         SELECT f.url, f.title, f.source_id, f.published_on, f.commitment_id,
-               c.title_en, f.field, f.score, l.evidence, coalesce(f.story_id, f.url)
+               c.title_en, f.field, f.score, l.evidence, coalesce(f.story_id, f.url),
+               coalesce(st.reason, 'first')
         FROM followups f
         JOIN links l USING (url, commitment_id)
         JOIN commitments c USING (commitment_id)
+        LEFT JOIN release_stories st USING (url)
         WHERE l.run_id = ?
         ORDER BY f.field, f.commitment_id, f.published_on DESC NULLS LAST, f.url
         """,
@@ -91,7 +94,7 @@ def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Di
 
 
 def _digest_item(row: tuple) -> DigestItem:
-    url, title, source_id, published_on, cid, ctitle, fld, score, evidence, story_id = row
+    url, title, source_id, published_on, cid, ctitle, fld, score, evidence, story_id, reason = row
     ev = json.loads(evidence) if isinstance(evidence, str) else (evidence or {})
     return DigestItem(
         url=url,
@@ -105,6 +108,7 @@ def _digest_item(row: tuple) -> DigestItem:
         terms=list(ev.get("terms", []))[:8],
         sentences=list(ev.get("sentences", []))[:2],
         story_id=story_id,
+        story_reason=reason,
     )
 
 
@@ -186,29 +190,55 @@ def _header_lines(digest: Digest) -> list[str]:
 
 
 def _field_section(fld: str, items: list[DigestItem]) -> list[str]:
-    """Each release once per field, under its best-scoring commitment, naming the others."""
+    """Each story once per field, under its first release's best commitment: the release with
+    its evidence, then the story's copies and translations as one line each."""
     if not items:
         return []
     lines = [f"## {FIELD_TITLES[fld]} (`{fld}`)", ""]
-    for cid, group in _group_by_best_commitment(items).items():
-        lines += [f"### {md_text(group[0][0].commitment_title)} (`{cid}`)", ""]
-        lines += [_item_line(best, also) for best, also in group]
+    for cid, stories in _group_stories_by_commitment(items).items():
+        lines += [f"### {md_text(stories[0][0][0].commitment_title)} (`{cid}`)", ""]
+        for (head, also), *others in stories:
+            lines.append(_item_line(head, also))
+            lines += [_same_story_line(best) for best, _ in others]
         lines.append("")
     return lines
 
 
-def _group_by_best_commitment(
-    items: list[DigestItem],
-) -> dict[str, list[tuple[DigestItem, list[str]]]]:
+Ranked = tuple[DigestItem, list[str]]  # a release's best link, and its other commitments
+
+
+def _best_links(items: list[DigestItem]) -> list[Ranked]:
+    """Each release once: its best-scoring link and the ids of its other commitments."""
     by_url: dict[str, list[DigestItem]] = {}
     for item in items:
         by_url.setdefault(item.url, []).append(item)
-    groups: dict[str, list[tuple[DigestItem, list[str]]]] = {}
+    ranked = []
     for links in by_url.values():
         best = max(links, key=lambda i: (i.score, i.commitment_id))
-        also = sorted(i.commitment_id for i in links if i is not best)
-        groups.setdefault(best.commitment_id, []).append((best, also))
+        ranked.append((best, sorted(i.commitment_id for i in links if i is not best)))
+    return ranked
+
+
+def _group_stories_by_commitment(items: list[DigestItem]) -> dict[str, list[list[Ranked]]]:
+    """Stories (first release first) under the best commitment of their first release."""
+    stories: dict[str, list[Ranked]] = {}
+    for entry in _best_links(items):
+        stories.setdefault(entry[0].story_id or entry[0].url, []).append(entry)
+    groups: dict[str, list[list[Ranked]]] = {}
+    for story_id, entries in stories.items():
+        entries.sort(key=lambda e: (e[0].url != story_id, e[0].published_on or date.max, e[0].url))
+        groups.setdefault(entries[0][0].commitment_id, []).append(entries)
     return dict(sorted(groups.items()))
+
+
+def _same_story_line(item: DigestItem) -> str:
+    """A copy or translation of the story above: where else it ran, without repeating it."""
+    when = item.published_on.isoformat() if item.published_on else "date unknown"
+    url = safe_url(item.url)
+    title = md_text(item.title)
+    head = f"[{title}]({url})" if url else title
+    kind = {"translation": "translation", "copy": "reprint"}.get(item.story_reason, "same story")
+    return f"  - {kind}: {head} — {md_text(item.source_id, 60)}, {when}"
 
 
 def _item_line(item: DigestItem, also: list[str] | None = None) -> str:

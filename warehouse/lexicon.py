@@ -426,7 +426,6 @@ PROGRAMME_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         )
     },
 }
-_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def programme_keys(text: str) -> frozenset[str]:
@@ -438,9 +437,3 @@ def programme_keys(text: str) -> frozenset[str]:
         if any(name in text for name in names_zh)
         or any(count_english(name, lowered) for name in names_en)
     )
-
-
-def numbers_in(text: str) -> frozenset[str]:
-    """Numbers written with digits (thousands separators dropped); 1-digit ones say little."""
-    found = (n.replace(",", "") for n in _NUMBER_RE.findall(text))
-    return frozenset(n for n in found if len(n) >= 2)

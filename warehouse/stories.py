@@ -9,7 +9,9 @@ counts are made per story. Rules, checked in order:
   normalisation (Traditional->Simplified, lower case, no spaces or punctuation), or
   >= SOURCE_COPY_SIMILARITY when both name the same source line;
 * translation: English and Chinese, published within TRANSLATION_DAYS of each other, naming
-  the same programmes (at least one) and sharing most of their numbers (at least two).
+  the same programme or place (at least one) and sharing most of their numbers (at least two),
+  with numbers and dates normalised across the languages (`warehouse/crosslang.py`: 1.5万 =
+  15,000, 6月5日 = June 5).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from warehouse import lexicon
+from warehouse import crosslang, lexicon
 from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -43,12 +45,12 @@ class StoryRelease:
     published_on: date | None
     content_source: str
     shingles: frozenset[str]
-    programmes: frozenset[str]
-    numbers: frozenset[str]
+    names: frozenset[str]  # programmes and places, as keys shared by both languages
+    numbers: frozenset[str]  # counts and dates, normalised across the languages
 
 
 def make_release(url: str, language: str, published_on, source: str, title: str, body: str):
-    """Normalise a release once: shingles for copies, programmes and numbers for translations."""
+    """Normalise a release once: shingles for copies, names and numbers for translations."""
     text = lexicon.prepare(f"{title or ''}\n{body or ''}")
     squashed = _NOISE_RE.sub("", text.lower())
     shingles = frozenset(squashed[i : i + SHINGLE] for i in range(max(len(squashed) - 3, 1)))
@@ -58,8 +60,8 @@ def make_release(url: str, language: str, published_on, source: str, title: str,
         published_on,
         (source or "").strip().lower(),
         shingles,
-        lexicon.programme_keys(text),
-        lexicon.numbers_in(text),
+        crosslang.name_keys(text),
+        crosslang.number_keys(text),
     )
 
 
@@ -87,29 +89,38 @@ def _is_translation(a: StoryRelease, b: StoryRelease) -> bool:
     numbers_agree = (
         len(shared) >= MIN_SHARED_NUMBERS and len(shared) >= SHARED_NUMBER_SHARE * smaller
     )
-    return bool(a.programmes & b.programmes) and numbers_agree
+    return bool(a.names & b.names) and numbers_agree
 
 
 def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tuple[str, str]]:
     """Story id and reason for every release not in `known` (url -> story id already kept).
 
-    Releases are visited oldest first; each joins the story of the first earlier release it
-    matches, else starts its own story."""
-    ordered = sorted(releases, key=lambda r: (r.published_on or date.max, r.url))
+    Releases are visited oldest first (on the same day the Chinese one first: the English
+    release is usually its translation); each joins the story of an earlier release it matches,
+    a copy before a translation, else starts its own story."""
+    ordered = sorted(releases, key=_story_order)
     story = dict(known)
     assigned: dict[str, tuple[str, str]] = {}
     for index, release in enumerate(ordered):
         if release.url in known:
             continue
-        story_id, reason = release.url, "first"
-        for earlier in ordered[:index]:
-            why = same_story(release, earlier)
-            if why:
-                story_id, reason = story[earlier.url], why
-                break
+        story_id, reason = _first_match(release, ordered[:index], story)
         story[release.url] = story_id
         assigned[release.url] = (story_id, reason)
     return assigned
+
+
+def _story_order(release: StoryRelease) -> tuple:
+    return (release.published_on or date.max, release.language != "zh", release.url)
+
+
+def _first_match(release: StoryRelease, earlier: list[StoryRelease], story: dict[str, str]):
+    """(story id, reason) of the earlier release this one copies or translates, else its own."""
+    matches = [(why, e) for e in earlier if (why := same_story(release, e))]
+    if not matches:
+        return release.url, "first"
+    why, match = min(matches, key=lambda m: m[0] != "copy")  # the first copy, else the first
+    return story[match.url], why
 
 
 _RELEASES_SQL = """

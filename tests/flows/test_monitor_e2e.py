@@ -115,3 +115,29 @@ def test_digest_is_also_written_as_html_and_json(two_runs):
         "transport", "energy", "innovation", "information",
         "environment", "public_service", "market", "mechanism",
     }  # fmt: skip
+
+
+def test_reprints_and_translations_count_once(two_runs):
+    """The archive holds one reprint and two English translations of Chinese releases: they
+    join their originals' stories, nothing else does, and the digest lists each story once."""
+    _, first, _, _ = two_runs
+    con = duckdb.connect(first.snapshot_path, read_only=True)
+    joined = con.execute(
+        "SELECT r.language, r.source_id, s.reason, h.source_id FROM stories s"
+        " JOIN release_current r USING (url) JOIN release_current h ON h.url = s.story_id"
+        " WHERE s.reason <> 'first' ORDER BY ALL"
+    ).fetchall()
+    rail = con.execute(
+        "SELECT followups, releases FROM commitment_status WHERE commitment_id = 'transport.rail'"
+    ).fetchone()
+    con.close()
+    assert joined == [
+        ("en", "sh-en-whatsnew", "translation", "js-zh-news"),
+        ("en", "sh-en-whatsnew", "translation", "sh-zh-yaowen"),
+        ("zh", "sh-zh-news", "copy", "js-zh-news"),
+    ]
+    assert rail[1] - rail[0] == 2  # three pages of the railway's opening, one story
+    digest = Path(first.digest_path).read_text(encoding="utf-8")
+    assert digest.count("  - translation: [Shanghai-Suzhou-Huzhou railway opens") == 1
+    assert digest.count("  - reprint: [沪苏湖铁路今天开通运营") == 1
+    assert "- [沪苏湖铁路今天开通运营" in digest

@@ -25,7 +25,7 @@ RAIL_ZH_COPY = (
 RAIL_EN = (
     "Shanghai-Suzhou-Huzhou railway completes track laying",
     "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
-    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan (120亿) "
+    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
     "for 12 stations.",
 )
 WEATHER = ("Sunny weekend in Shanghai", "Forecasters expect sunshine in Shanghai this weekend.")

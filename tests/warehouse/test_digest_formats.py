@@ -46,3 +46,35 @@ def test_json_has_items_evidence_and_problems(tmp_path):
     assert data["items"][0]["published_on"] == "2024-08-02"
     assert data["problems"][0]["status"] == "blocked"
     assert paths["html"].name == "digest-run-1.html"
+
+
+def story_item(url, title, story_reason, score, commitment="transport.rail", language="zh"):
+    return DigestItem(
+        url=url,
+        title=title,
+        source_id=f"{language}-site",
+        published_on=date(2024, 12, 26),
+        commitment_id=commitment,
+        commitment_title="Inter-provincial railways",
+        field="transport",
+        score=score,
+        terms=["沪苏湖铁路"],
+        sentences=[f"evidence of {url}"],
+        story_id="https://a.cn/zh",
+        story_reason=story_reason,
+    )
+
+
+def test_markdown_lists_a_story_once_with_its_translation_and_reprint():
+    items = [
+        story_item("https://b.cn/en", "Railway opens", "translation", 0.95, "transport", "en"),
+        story_item("https://a.cn/zh", "沪苏湖铁路开通", "first", 0.80),
+        story_item("https://c.cn/zh", "沪苏湖铁路开通！", "copy", 0.80),
+    ]
+    markdown = render_markdown(Digest("run-1", "live", date(2024, 12, 27), items, [], 3, 0))
+    assert "1 stories (3 releases, 3 links)" in markdown
+    section = markdown.split("(`transport.rail`)")[1]
+    assert section.count("\n- ") == 1 and "evidence of https://a.cn/zh" in section
+    assert "evidence of https://b.cn/en" not in markdown  # one story, quoted once
+    assert "  - translation: [Railway opens](https://b.cn/en) — en-site, 2024-12-26" in section
+    assert "  - reprint: [沪苏湖铁路开通！](https://c.cn/zh)" in section

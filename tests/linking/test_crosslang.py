@@ -1,0 +1,84 @@
+"""Cross-language keys: a Chinese release and its English translation name the same things."""
+
+from datetime import date
+
+import pytest
+
+from warehouse.crosslang import name_keys, number_keys
+from warehouse.lexicon import prepare
+from warehouse.stories import make_release, same_story
+
+
+@pytest.mark.parametrize(
+    ("zh", "en", "key"),
+    [
+        ("覆盖1.5万家医疗机构", "covers 15,000 clinics", "15000"),
+        ("共投资120亿元", "investment of 12 billion yuan", "12000000000"),
+        ("经济总量达27.6万亿元", "GDP reached 27.6 trillion yuan", "27600000000000"),
+        ("长江经济带11省市", "Eleven provinces along the belt", "11"),
+        ("6月5日至6日举行", "held on June 5-6", "06-05"),
+        ("12月26日开通", "opened on 26 December", "12-26"),
+        ("时速350公里", "350 km an hour", "350"),
+    ],
+)
+def test_numbers_are_written_differently_but_key_the_same(zh, en, key):
+    assert key in number_keys(prepare(zh))
+    assert key in number_keys(prepare(en))
+
+
+def test_a_date_is_a_date_not_two_counts():
+    assert number_keys(prepare("12月26日，沪苏湖铁路开通")) == {"12-26"}
+    assert number_keys(prepare("On December 26 the railway opened")) == {"12-26"}
+
+
+def test_one_digit_counts_and_province_names_are_not_keys():
+    assert number_keys(prepare("5 stations in 3 cities")) == frozenset()
+    assert name_keys(prepare("上海、江苏、浙江和安徽")) == frozenset()
+    assert name_keys(prepare("Shanghai, Jiangsu, Zhejiang and Anhui")) == frozenset()
+
+
+def test_places_and_programmes_key_the_same_in_both_languages():
+    zh = name_keys(prepare("沪苏湖铁路经吴江至湖州"))
+    en = name_keys(prepare("The Shanghai-Suzhou-Huzhou railway runs via Wujiang to Huzhou"))
+    assert zh == en >= {"place:huzhou", "place:wujiang"}
+
+
+SUMMIT_ZH = (
+    "2023年度长三角地区主要领导座谈会举行",
+    "6月5日至6日，2023年度长三角地区主要领导座谈会在安徽举行。会议提出携手打造科技创新共同体。",
+)
+SUMMIT_EN = (
+    "Delta leaders' symposium held in Anhui",
+    "The 2023 symposium of the region's main leaders was held in Anhui on June 5-6. It called "
+    "for a joint sci-tech innovation community.",
+)
+OTHER_EN = (
+    "Delta leaders' symposium: G60 corridor signs 30 projects",
+    "On the sidelines of the symposium of the region's main leaders, held in 2023, the G60 "
+    "corridor signed 30 projects worth 12 billion yuan on June 2.",
+)
+
+
+def release(url, language, text, day):
+    return make_release(url, language, date(2023, 6, day), "", *text)
+
+
+def test_translation_is_found_from_names_dates_and_numbers():
+    zh = release("zh", "zh", SUMMIT_ZH, 7)
+    assert same_story(release("en", "en", SUMMIT_EN, 7), zh) == "translation"
+    assert same_story(release("late", "en", SUMMIT_EN, 15), zh) is None  # too far apart
+    assert same_story(release("other", "en", OTHER_EN, 7), zh) is None  # other numbers
+
+
+def test_same_day_story_starts_with_the_chinese_release_and_a_reprint_says_so():
+    from warehouse.stories import cluster
+
+    en = release("https://a.example/en", "en", SUMMIT_EN, 7)
+    zh = release("https://z.example/zh", "zh", SUMMIT_ZH, 7)
+    reprint = make_release("https://b.example/zh", "zh", date(2023, 6, 8), "", *SUMMIT_ZH)
+    assigned = cluster([en, reprint, zh], {})
+    assert assigned == {
+        zh.url: (zh.url, "first"),
+        en.url: (zh.url, "translation"),
+        reprint.url: (zh.url, "copy"),  # it translates the English one too: copy is the finer
+    }
