@@ -114,6 +114,7 @@ class EvalReport:
     errors: dict[str, list[str]] = field(default_factory=dict)  # linker mistakes by part
     predictions: dict[str, list[tuple[Item, Prediction]]] = field(default_factory=dict)
     sets: list[str] = field(default_factory=list)
+    set_items: dict[str, list[Item]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ input
@@ -248,6 +249,7 @@ def evaluate_items(
     sets = dict(sets or {Path(path).stem: items})
     predictors = {LINKER: linker_predictor(catalog, threshold), BASELINE: baseline_predict}
     report = EvalReport(Path(path), threshold, METHOD_VERSION, len(items), sets=list(sets))
+    report.set_items = {name: list(found) for name, found in sets.items()}
     every: dict[str, list[Prediction]] = {name: [] for name in predictors}
     for set_name, set_items in sets.items():
         for name, predict in predictors.items():
@@ -333,12 +335,15 @@ def bootstrap_interval(
     return values[int(0.025 * resamples)], values[min(int(0.975 * resamples), resamples - 1)]
 
 
-def held_out_pairs(report: EvalReport, language: str, method: str = LINKER) -> list:
-    """(item, prediction) of the held-out part of all sets in one language."""
+def held_out_pairs(
+    report: EvalReport, language: str, method: str = LINKER, set_name: str | None = None
+) -> list:
+    """(item, prediction) of the held-out part in one language: all sets, or one set."""
+    members = None if set_name is None else {id(i) for i in report.set_items.get(set_name, [])}
     return [
         pair
         for pair in report.predictions.get(method, [])
-        if _in_slice(pair[0], HELD_OUT, language)
+        if _in_slice(pair[0], HELD_OUT, language) and (members is None or id(pair[0]) in members)
     ]
 
 
@@ -431,21 +436,29 @@ def _row(report: EvalReport, set_name: str, part: str, language: str) -> str:
 
 
 def _interval_lines(report: EvalReport) -> list[str]:
-    """95 % bootstrap intervals of the held-out F1s, per language (all sets together)."""
+    """95 % bootstrap intervals of the held-out F1s per language: all sets, then each set."""
     lines = [
-        f"held-out, all sets: 95% bootstrap intervals ({BOOTSTRAP_RESAMPLES} resamples of items)"
+        f"held-out: 95% bootstrap intervals ({BOOTSTRAP_RESAMPLES} resamples of items)",
+        f"  {'set':<18} {'lang':<4} {'n':>4}  {'detection F1':<22} {'field F1':<22}",
     ]
-    for language in ("en", "zh"):
-        pairs = held_out_pairs(report, language)
-        if not pairs:
-            continue
-        det = score(pairs).detection.f1, bootstrap_interval(pairs, lambda m: m.detection.f1)
-        fld = score(pairs).fields.f1, bootstrap_interval(pairs, lambda m: m.fields.f1)
-        lines.append(
-            f"  {language}: detection F1 {det[0]:.3f} [{det[1][0]:.3f}, {det[1][1]:.3f}]   "
-            f"field F1 {fld[0]:.3f} [{fld[1][0]:.3f}, {fld[1][1]:.3f}]"
-        )
+    names = [None, *report.sets] if len(report.sets) > 1 else list(report.sets)
+    for set_name in names:
+        for language in ("en", "zh"):
+            pairs = held_out_pairs(report, language, set_name=set_name)
+            if pairs:
+                lines.append(_interval_line(set_name or ALL_SETS, language, pairs))
     return lines
+
+
+def _interval_line(set_name: str, language: str, pairs: list) -> str:
+    scores = score(pairs)
+    det = _with_interval(scores.detection.f1, bootstrap_interval(pairs, lambda m: m.detection.f1))
+    fld = _with_interval(scores.fields.f1, bootstrap_interval(pairs, lambda m: m.fields.f1))
+    return f"  {set_name:<18} {language:<4} {len(pairs):>4}  {det:<22} {fld:<22}"
+
+
+def _with_interval(value: float, interval: tuple[float, float]) -> str:
+    return f"{value:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
 
 
 def format_fields(report: EvalReport, part: str = HELD_OUT) -> str:

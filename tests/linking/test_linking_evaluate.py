@@ -176,6 +176,15 @@ def test_report_prints_held_out_intervals_and_by_field_table(tmp_path, catalog):
     report = evaluate_file(write_jsonl(tmp_path, ITEMS), catalog)
     text = format_report(report)
     assert "95% bootstrap intervals" in text
+    rows = [line.split() for line in text.splitlines() if line.startswith("  ")]
+    held_out = [
+        i for found in report.set_items.values() for i in found if split_part(i.id) == HELD_OUT
+    ]
+    for language in ("en", "zh"):
+        n = sum(i.language == language for i in held_out)
+        row = next(r for r in rows if r[1:3] == [language, str(n)])
+        low, high = float(row[4].strip("[,")), float(row[5].strip("]"))
+        assert 0.0 <= low <= float(row[3]) <= high <= 1.0  # detection F1 inside its interval
     table = format_fields(report, ALL)
     assert table.splitlines()[0].startswith("per field, all part")
     assert sum(line.startswith("transport ") for line in table.splitlines()) == 2  # en + zh
