@@ -140,6 +140,7 @@ def cmd_explain(args) -> int:
     from warehouse import db
     from warehouse.catalog import load_catalog
     from warehouse.linking import explain, read_thresholds
+    from warehouse.stories import story_lines
 
     con = db.connect(_warehouse(args), read_only=True)
     try:
@@ -153,6 +154,7 @@ def cmd_explain(args) -> int:
             "SELECT commitment_id, label FROM followups WHERE url = ? ORDER BY commitment_id",
             [args.url],
         ).fetchall()
+        story = story_lines(con, args.url)
     finally:
         con.close()
     title, body, language = row
@@ -161,6 +163,7 @@ def cmd_explain(args) -> int:
         print(line)
     shown = ", ".join(f"{cid}{' (' + label + ')' if label else ''}" for cid, label in stored)
     print(f"in followups now: {shown or 'none'}")
+    print("\n".join(story))
     return 0
 
 

@@ -162,3 +162,26 @@ def _window(span: tuple) -> tuple[date | None, date | None]:
     if low is None:
         return None, None
     return low - timedelta(days=WINDOW_DAYS), high + timedelta(days=WINDOW_DAYS)
+
+
+_STORY_MEMBERS_SQL = """
+SELECT m.url, m.reason, r.language, r.source_id, r.published_on
+FROM release_stories AS s
+JOIN release_stories AS m ON m.story_id = s.story_id
+JOIN release_current AS r ON r.url = m.url
+WHERE s.url = ?
+ORDER BY m.url <> m.story_id, r.published_on NULLS LAST, m.url
+"""
+
+
+def story_lines(con, url: str) -> list[str]:
+    """What `explain` says of a release's story: alone, or which pages tell it too and why."""
+    members = con.execute(_STORY_MEMBERS_SQL, [url]).fetchall()
+    if len(members) <= 1:
+        return ["story: no copy or translation found (a story of its own)"]
+    lines = [f"story: {len(members)} releases tell this story (counted once)"]
+    for member_url, reason, language, source_id, published in members:
+        role = "first release" if reason == "first" else reason
+        here = "  <- this release" if member_url == url else ""
+        lines.append(f"  {role}: {member_url} ({language}, {source_id}, {published}){here}")
+    return lines

@@ -168,3 +168,21 @@ def cli_parser():
     parser = argparse.ArgumentParser()
     cli_linking.register(parser.add_subparsers())
     return parser
+
+
+def test_cli_explain_names_the_other_releases_of_the_story(con, catalog, capsys):
+    put(con, "u:zh", "zh", RAIL_ZH, "2024-05-01")
+    put(con, "u:en", "en", RAIL_EN, "2024-05-02", "shio")
+    put(con, "u:other", "en", WEATHER, "2024-05-02", "shio")
+    assign_stories(con, "run-1")
+    db_path = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    con.close()
+    parser = cli_parser()
+    for url in ("u:en", "u:other"):
+        args = parser.parse_args(["explain", url, "--db", db_path, "--live"])
+        assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "story: 2 releases tell this story (counted once)" in out
+    assert "  first release: u:zh (zh, test, 2024-05-01)" in out
+    assert "  translation: u:en (en, test, 2024-05-02)  <- this release" in out
+    assert "story: no copy or translation found" in out  # the weather item stands alone
