@@ -1,5 +1,7 @@
--- Follow-ups per commitment field: how many releases, from how many sources, first and latest.
+-- Follow-ups per commitment field: how many stories (copies and translations counted once) and
+-- releases, from how many sources, first and latest.
 SELECT field,
+       count(DISTINCT coalesce(story_id, url)) AS stories,
        count(DISTINCT url) AS releases,
        count(DISTINCT source_id) AS sources,
        count(DISTINCT commitment_id) AS commitments,
@@ -7,4 +9,4 @@ SELECT field,
        max(published_on) AS latest_published
 FROM followups
 GROUP BY field
-ORDER BY releases DESC, field;
+ORDER BY stories DESC, releases DESC, field;

@@ -141,3 +141,17 @@ def test_reprints_and_translations_count_once(two_runs):
     assert digest.count("  - translation: [Shanghai-Suzhou-Huzhou railway opens") == 1
     assert digest.count("  - reprint: [沪苏湖铁路今天开通运营") == 1
     assert "- [沪苏湖铁路今天开通运营" in digest
+
+
+def test_named_queries_count_stories_and_mark_copies(two_runs):
+    from warehouse.query import run_query
+
+    _, first, _, _ = two_runs
+    columns, rows = run_query(Path(first.snapshot_path), "recent_followups")
+    story = {row[columns.index("url")]: row[columns.index("story")] for row in rows}
+    assert sorted(v for v in story.values() if v) == [
+        "copy", "first of 2", "first of 3", "translation", "translation",
+    ]  # fmt: skip
+    columns, rows = run_query(Path(first.snapshot_path), "followups_by_field")
+    transport = dict(zip(columns, next(r for r in rows if r[0] == "transport"), strict=True))
+    assert transport["releases"] - transport["stories"] == 2  # the railway story told 3 times
