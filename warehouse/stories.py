@@ -5,7 +5,8 @@ text) and published in English and Chinese. Counting each copy would inflate sta
 digests, so every release gets a `story_id` (the url of the story's earliest release) and
 counts are made per story. Rules, checked in order:
 
-* copy: same language and character 4-gram Jaccard similarity >= COPY_SIMILARITY after
+* copy: same language, published at most WINDOW_DAYS after the original (a release without a
+  date is compared with all), and character 4-gram Jaccard similarity >= COPY_SIMILARITY after
   normalisation (Traditional->Simplified, lower case, no spaces or punctuation), or
   >= SOURCE_COPY_SIMILARITY when both name the same source line;
 * translation: English and Chinese, published within TRANSLATION_DAYS of each other, naming
@@ -16,6 +17,7 @@ counts are made per story. Rules, checked in order:
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ SOURCE_COPY_SIMILARITY = 0.6
 TRANSLATION_DAYS = 3
 MIN_SHARED_NUMBERS = 2
 SHARED_NUMBER_SHARE = 0.6  # of the smaller release's numbers
-WINDOW_DAYS = 14  # only releases published this close are compared
+WINDOW_DAYS = 14  # a copy is looked for among the releases of the 14 days before
 SHINGLE = 4
 _NOISE_RE = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -96,15 +98,22 @@ def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tu
     """Story id and reason for every release not in `known` (url -> story id already kept).
 
     Releases are visited oldest first (on the same day the Chinese one first: the English
-    release is usually its translation); each joins the story of an earlier release it matches,
-    a copy before a translation, else starts its own story."""
+    release is usually its translation); each joins the story of the earliest release it
+    copies (published up to WINDOW_DAYS before), else of the earliest it translates (up to
+    TRANSLATION_DAYS before), else starts its own story. Only those days are searched, so the
+    work grows with the releases, not with all their pairs; a release without a date is
+    compared with every earlier one."""
     ordered = sorted(releases, key=_story_order)
+    days = [r.published_on or date.max for r in ordered]
     story = dict(known)
     assigned: dict[str, tuple[str, str]] = {}
     for index, release in enumerate(ordered):
         if release.url in known:
             continue
-        story_id, reason = _first_match(release, ordered[:index], story)
+        since = bisect.bisect_left(days, _days_before(release, WINDOW_DAYS), 0, index)
+        earlier = ordered[since:index]
+        match = _copy_of(release, earlier) or _translation_of(release, earlier)
+        story_id, reason = (story[match[0].url], match[1]) if match else (release.url, "first")
         story[release.url] = story_id
         assigned[release.url] = (story_id, reason)
     return assigned
@@ -114,13 +123,37 @@ def _story_order(release: StoryRelease) -> tuple:
     return (release.published_on or date.max, release.language != "zh", release.url)
 
 
-def _first_match(release: StoryRelease, earlier: list[StoryRelease], story: dict[str, str]):
-    """(story id, reason) of the earlier release this one copies or translates, else its own."""
-    matches = [(why, e) for e in earlier if (why := same_story(release, e))]
-    if not matches:
-        return release.url, "first"
-    why, match = min(matches, key=lambda m: m[0] != "copy")  # the first copy, else the first
-    return story[match.url], why
+def _days_before(release: StoryRelease, days: int) -> date:
+    """The first day a release's original could have been published on (undated: any day)."""
+    if release.published_on is None:
+        return date.min
+    return release.published_on - timedelta(days=days)
+
+
+def _copy_of(release: StoryRelease, earlier: list[StoryRelease]):
+    """(the earliest release this one copies, 'copy'), or None. Jaccard >= t needs sizes within
+    a factor t of each other, a cheap test before the set intersection."""
+    size = len(release.shingles)
+    for candidate in earlier:
+        other = len(candidate.shingles)
+        if candidate.language != release.language or min(
+            size, other
+        ) < SOURCE_COPY_SIMILARITY * max(size, other):
+            continue
+        if same_story(release, candidate):
+            return candidate, "copy"
+    return None
+
+
+def _translation_of(release: StoryRelease, earlier: list[StoryRelease]):
+    """(the earliest release of the last TRANSLATION_DAYS this one translates, 'translation')."""
+    first_day = _days_before(release, TRANSLATION_DAYS)
+    for candidate in earlier:
+        if (candidate.published_on or date.max) >= first_day and _is_translation(
+            release, candidate
+        ):
+            return candidate, "translation"
+    return None
 
 
 _RELEASES_SQL = """

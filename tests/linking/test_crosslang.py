@@ -82,3 +82,29 @@ def test_same_day_story_starts_with_the_chinese_release_and_a_reprint_says_so():
         en.url: (zh.url, "translation"),
         reprint.url: (zh.url, "copy"),  # it translates the English one too: copy is the finer
     }
+
+
+def test_a_copy_is_looked_for_in_the_two_weeks_before_only():
+    from warehouse.stories import cluster
+
+    def zh(url, day):
+        return make_release(url, "zh", day, "", *SUMMIT_ZH)
+
+    original = zh("https://a.example/1", date(2023, 6, 1))
+    reprint = zh("https://b.example/2", date(2023, 6, 14))
+    months_later = zh("https://c.example/3", date(2023, 8, 1))
+    undated = zh("https://d.example/4", None)
+    assigned = cluster([months_later, undated, reprint, original], {})
+    assert assigned[reprint.url] == (original.url, "copy")
+    assert assigned[months_later.url] == (months_later.url, "first")  # a new story by now
+    assert assigned[undated.url] == (original.url, "copy")  # no date: compared with all
+
+
+def test_story_benchmark_agrees_with_all_pairs_on_nearby_reprints():
+    from bench.bench_stories import all_pairs_cluster, sample_releases
+    from warehouse.stories import cluster
+
+    releases = sample_releases(60)  # fewer than the labeled items: nothing recurs
+    windowed, every_pair = cluster(releases, {}), all_pairs_cluster(releases)
+    assert windowed == every_pair
+    assert sum(reason == "copy" for _, reason in windowed.values()) >= 6  # the reprints
