@@ -69,6 +69,11 @@ def _add_label(sub) -> None:
     verdict.add_argument("--confirm", dest="verdict", action="store_const", const="confirmed")
     verdict.add_argument("--reject", dest="verdict", action="store_const", const="rejected")
     p.add_argument("--note", default="", help="why (kept with the label)")
+    p.add_argument(
+        "--story",
+        action="store_true",
+        help="label the link on every release of the story (copies and translations) too",
+    )
     p.add_argument("--db", type=Path, help="warehouse file (default data/yrdwatch.duckdb)")
     p.set_defaults(handler=cmd_label)
 
@@ -170,22 +175,25 @@ def cmd_explain(args) -> int:
 def cmd_label(args) -> int:
     from warehouse import db
     from warehouse.catalog import load_catalog
-    from warehouse.labels import LabelError, add_label
+    from warehouse.labels import LabelError, add_label, add_story_label
 
     path = args.db or default_db_path()
     if not path.is_file():
         raise missing_warehouse(path)
     con = db.connect(path)
+    label = add_story_label if args.story else add_label
     try:
-        evidence = add_label(
-            con, args.url, args.commitment, args.verdict, load_catalog(), args.note
-        )
+        done = label(con, args.url, args.commitment, args.verdict, load_catalog(), args.note)
     except LabelError as exc:
         raise UsageError(str(exc)) from exc
     finally:
         con.close()
-    terms = ", ".join(evidence["terms"]) or "none"
-    print(f"{args.verdict}: {args.url} -> {args.commitment} (terms: {terms})")
+    if args.story:
+        print(f"{args.verdict}: {args.commitment} on {len(done)} release(s) of the story:")
+        print("\n".join(f"  {url}" for url in done))
+    else:
+        terms = ", ".join(done["terms"]) or "none"
+        print(f"{args.verdict}: {args.url} -> {args.commitment} (terms: {terms})")
     print("the next snapshot (after `yrdwatch run`) shows it; --live reads it now")
     return 0
 

@@ -30,6 +30,32 @@ def add_label(
     con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment], note: str = ""
 ) -> dict:
     """Store (or replace) an analyst's verdict on one link; return the evidence kept with it."""
+    commitment, row = _checked(con, url, commitment_id, verdict, catalog)
+    evidence = evidence_for(commitment, *row)
+    with transaction(con):
+        _store(con, url, commitment_id, verdict, note, evidence)
+    logger.info("label %s %s: %s", url, commitment_id, verdict)
+    return evidence
+
+
+def add_story_label(
+    con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment], note: str = ""
+) -> list[str]:
+    """Label a link on every release of url's story (its copies and translations too), in one
+    transaction; return the urls labelled. The story is counted once, so it is judged once."""
+    commitment, row = _checked(con, url, commitment_id, verdict, catalog)
+    releases = [(url, *row), *con.execute(_STORY_MATES_SQL, [url]).fetchall()]
+    evidence = [evidence_for(commitment, *release[1:]) for release in releases]
+    with transaction(con):
+        for (member, *_), found in zip(releases, evidence, strict=True):
+            why = note if member == url else f"{note} (story of {url})"
+            _store(con, member, commitment_id, verdict, why, found)
+    logger.info("label %s %s on %d releases of its story", url, verdict, len(releases))
+    return [release[0] for release in releases]
+
+
+def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment]):
+    """(commitment, (title, body, language)) when the label makes sense, else a LabelError."""
     if verdict not in VERDICTS:
         raise LabelError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     commitment = next((c for c in catalog if c.id == commitment_id), None)
@@ -40,20 +66,30 @@ def add_label(
     ).fetchone()
     if row is None:
         raise LabelError(f"{url}: no such release in the warehouse; check the URL")
-    evidence = evidence_for(commitment, *row)
-    with transaction(con):
-        con.execute(
-            "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, current_timestamp)",
-            [
-                url,
-                commitment_id,
-                verdict,
-                (note or "")[:MAX_NOTE_CHARS] or None,
-                json.dumps(evidence, ensure_ascii=False),
-            ],
-        )
-    logger.info("label %s %s: %s", url, commitment_id, verdict)
-    return evidence
+    return commitment, row
+
+
+_STORY_MATES_SQL = """
+SELECT r.url, r.title, r.body, r.language
+FROM release_stories AS s
+JOIN release_stories AS m ON m.story_id = s.story_id AND m.url <> s.url
+JOIN release_current AS r ON r.url = m.url
+WHERE s.url = ?
+ORDER BY r.url
+"""
+
+
+def _store(con, url: str, commitment_id: str, verdict: str, note: str, evidence: dict) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, current_timestamp)",
+        [
+            url,
+            commitment_id,
+            verdict,
+            (note or "").strip()[:MAX_NOTE_CHARS] or None,
+            json.dumps(evidence, ensure_ascii=False),
+        ],
+    )
 
 
 def evidence_for(commitment: Commitment, title: str, body: str, language: str) -> dict:

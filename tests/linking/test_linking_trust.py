@@ -186,3 +186,27 @@ def test_cli_explain_names_the_other_releases_of_the_story(con, catalog, capsys)
     assert "  first release: u:zh (zh, test, 2024-05-01)" in out
     assert "  translation: u:en (en, test, 2024-05-02)  <- this release" in out
     assert "story: no copy or translation found" in out  # the weather item stands alone
+
+
+def test_cli_label_story_judges_every_release_of_the_story_at_once(con, catalog, capsys):
+    put(con, "u:zh", "zh", RAIL_ZH, "2024-05-01")
+    put(con, "u:en", "en", RAIL_EN, "2024-05-02", "shio")
+    put(con, "u:other", "en", WEATHER, "2024-05-02", "shio")
+    assign_stories(con, "run-1")
+    link_pending(con, "run-1", catalog)
+    db_path = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    con.close()
+    args = cli_parser().parse_args(
+        ["label", "u:en", "transport.rail", "--reject", "--story", "--note", "old news"]
+        + ["--db", db_path]
+    )
+    assert args.handler(args) == 0
+    assert "rejected: transport.rail on 2 release(s) of the story:" in capsys.readouterr().out
+    con = connect(db_path)
+    labels = con.execute("SELECT url, verdict, note FROM labels ORDER BY url").fetchall()
+    assert labels == [
+        ("u:en", "rejected", "old news"),
+        ("u:zh", "rejected", "old news (story of u:en)"),
+    ]
+    assert "transport.rail" not in followup_ids(con, "u:zh") | followup_ids(con, "u:en")
+    con.close()
