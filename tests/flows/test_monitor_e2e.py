@@ -155,3 +155,23 @@ def test_named_queries_count_stories_and_mark_copies(two_runs):
     columns, rows = run_query(Path(first.snapshot_path), "followups_by_field")
     transport = dict(zip(columns, next(r for r in rows if r[0] == "transport"), strict=True))
     assert transport["releases"] - transport["stories"] == 2  # the railway story told 3 times
+
+
+def test_story_followups_give_a_story_one_set_of_commitments(two_runs):
+    """The railway story (Chinese original, reprint, English translation) is one row per
+    commitment, in both languages; and commitment_status counts exactly these stories."""
+    _, first, _, _ = two_runs
+    con = duckdb.connect(first.snapshot_path, read_only=True)
+    rail = con.execute(
+        "SELECT releases, languages FROM story_followups sf JOIN release_current r"
+        " ON r.url = sf.story_id WHERE r.source_id = 'js-zh-news' AND r.title LIKE '沪苏湖铁路今天%'"
+        " AND commitment_id = 'transport.rail'"
+    ).fetchall()
+    mismatched = con.execute(
+        "SELECT s.commitment_id FROM commitment_status s LEFT JOIN (SELECT commitment_id,"
+        " count(*) AS n FROM story_followups GROUP BY 1) f USING (commitment_id)"
+        " WHERE s.followups <> coalesce(f.n, 0)"
+    ).fetchall()
+    con.close()
+    assert rail == [(3, ["en", "zh"])]
+    assert mismatched == []
