@@ -252,10 +252,21 @@ def _item_line(item: DigestItem, also: list[str] | None = None) -> str:
     )
     if also:
         line += "; also: " + ", ".join(f"`{cid}`" for cid in also)
+    line += _earlier_story(item)
     quotes = [f"  > {md_text(sentence, MAX_SENTENCE)}" for sentence in item.sentences]
     if quotes:
         line += "\n" + "\n  >\n".join(quotes)  # one quoted paragraph per evidence sentence
     return line
+
+
+def _earlier_story(item: DigestItem) -> str:
+    """For a reprint or translation listed on its own (its story began in an earlier run)."""
+    if item.story_reason not in ("copy", "translation") or item.story_id == item.url:
+        return ""
+    kind = "reprint" if item.story_reason == "copy" else "translation"
+    original = safe_url(item.story_id)
+    where = f"[{md_text(item.story_id, 120)}]({original})" if original else "an earlier release"
+    return f"; {kind} of {where}"
 
 
 def _problem_section(problems: list[SourceProblem]) -> list[str]:

@@ -164,8 +164,8 @@ def test_story_followups_give_a_story_one_set_of_commitments(two_runs):
     con = duckdb.connect(first.snapshot_path, read_only=True)
     rail = con.execute(
         "SELECT releases, languages FROM story_followups sf JOIN release_current r"
-        " ON r.url = sf.story_id WHERE r.source_id = 'js-zh-news' AND r.title LIKE '沪苏湖铁路今天%'"
-        " AND commitment_id = 'transport.rail'"
+        " ON r.url = sf.story_id WHERE r.source_id = 'js-zh-news'"
+        " AND r.title LIKE '沪苏湖铁路今天%' AND commitment_id = 'transport.rail'"
     ).fetchall()
     mismatched = con.execute(
         "SELECT s.commitment_id FROM commitment_status s LEFT JOIN (SELECT commitment_id,"

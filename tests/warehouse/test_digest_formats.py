@@ -78,3 +78,10 @@ def test_markdown_lists_a_story_once_with_its_translation_and_reprint():
     assert "evidence of https://b.cn/en" not in markdown  # one story, quoted once
     assert "  - translation: [Railway opens](https://b.cn/en) — en-site, 2024-12-26" in section
     assert "  - reprint: [沪苏湖铁路开通！](https://c.cn/zh)" in section
+
+
+def test_a_translation_whose_original_came_earlier_says_what_it_translates():
+    late = story_item("https://b.cn/en", "Railway opens", "translation", 0.9, language="en")
+    markdown = render_markdown(Digest("run-2", "live", date(2024, 12, 28), [late], [], 1, 0))
+    assert "- [Railway opens](https://b.cn/en)" in markdown
+    assert "; translation of [https://a.cn/zh](https://a.cn/zh)" in markdown
