@@ -1,5 +1,5 @@
--- Follow-ups per commitment field: how many stories (copies and translations counted once) and
--- releases, from how many sources, first and latest.
+-- Follow-ups per commitment field: stories, releases, sources, commitments, first and latest.
+-- A story is counted once however many reprints and translations tell it.
 SELECT field,
        count(DISTINCT coalesce(story_id, url)) AS stories,
        count(DISTINCT url) AS releases,

@@ -1,5 +1,5 @@
--- The 50 most recent follow-up releases, newest first, with the commitments each one follows up
--- and its story: '' alone, 'first of N' when N releases tell it, else 'copy' or 'translation'.
+-- The 50 most recent follow-up releases, newest first, with their commitments and story.
+-- story: '' alone, 'first of N' when N releases tell it, else 'copy' or 'translation'.
 WITH story_sizes AS (
     SELECT story_id, count(*) AS releases FROM release_stories GROUP BY story_id
 )
