@@ -131,27 +131,26 @@ def _days_before(release: StoryRelease, days: int) -> date:
 
 
 def _copy_of(release: StoryRelease, earlier: list[StoryRelease]):
-    """(the earliest release this one copies, 'copy'), or None. Jaccard >= t needs sizes within
-    a factor t of each other, a cheap test before the set intersection."""
-    size = len(release.shingles)
+    """(the earliest release this one copies, 'copy'), or None."""
     for candidate in earlier:
-        other = len(candidate.shingles)
-        if candidate.language != release.language or min(
-            size, other
-        ) < SOURCE_COPY_SIMILARITY * max(size, other):
-            continue
-        if same_story(release, candidate):
+        if _could_copy(release, candidate) and same_story(release, candidate):
             return candidate, "copy"
     return None
+
+
+def _could_copy(a: StoryRelease, b: StoryRelease) -> bool:
+    """Same language, and sizes within the lowest copy similarity of each other (a Jaccard of
+    t needs that): a cheap test before the set intersection."""
+    small, large = sorted((len(a.shingles), len(b.shingles)))
+    return a.language == b.language and small >= SOURCE_COPY_SIMILARITY * large
 
 
 def _translation_of(release: StoryRelease, earlier: list[StoryRelease]):
     """(the earliest release of the last TRANSLATION_DAYS this one translates, 'translation')."""
     first_day = _days_before(release, TRANSLATION_DAYS)
-    for candidate in earlier:
-        if (candidate.published_on or date.max) >= first_day and _is_translation(
-            release, candidate
-        ):
+    recent = (c for c in earlier if (c.published_on or date.max) >= first_day)
+    for candidate in recent:
+        if _is_translation(release, candidate):
             return candidate, "translation"
     return None
 
