@@ -100,6 +100,7 @@ _DATE_EN_RE = re.compile(rf"\b({_MONTH_ALT})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", r
 _DATE_EN_DAY_FIRST_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_ALT})\b", re.I)
 _UNITS = {
     "万亿": 1e12,
+    "千亿": 1e11,
     "亿": 1e8,
     "万": 1e4,
     "千": 1e3,
@@ -107,9 +108,12 @@ _UNITS = {
     "billion": 1e9,
     "million": 1e6,
     "thousand": 1e3,
+    "bn": 1e9,
+    "mn": 1e6,
 }
 _NUMBER_RE = re.compile(
-    r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万亿|亿|万|千|trillion|billion|million|thousand)?",
+    r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*"
+    r"(万亿|千亿|亿|万|千|(?:trillion|billion|million|thousand|bn|mn)(?![a-z]))?",
     re.I,
 )
 _NUMBER_WORDS = {  # English counts from ten up, as written out in running text

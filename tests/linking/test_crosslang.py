@@ -19,6 +19,8 @@ from warehouse.stories import make_release, same_story
         ("6月5日至6日举行", "held on June 5-6", "06-05"),
         ("12月26日开通", "opened on 26 December", "12-26"),
         ("时速350公里", "350 km an hour", "350"),
+        ("总投资1千亿元", "a total of 100 bn yuan", "100000000000"),
+        ("新增2.5万个岗位", "25 thousand new jobs", "25000"),
     ],
 )
 def test_numbers_are_written_differently_but_key_the_same(zh, en, key):
