@@ -16,6 +16,7 @@ A province name is not a key: nearly every delta release names one.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from warehouse import lexicon
 
@@ -78,6 +79,11 @@ _PLACE_LISTS = (
 PLACE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     key: (tuple(en.split()), tuple(zh.split())) for key, en, zh in _PLACE_LISTS
 }
+# Names that contain a place but are not that place: Shanghai's Nanjing Road and Suzhou Creek,
+# and the "金山银山" (mountains of gold and silver) of the green-development slogan.
+_NOT_PLACES_RE = re.compile(
+    r"南京(?:东|西)?路|苏州河|金山银山|nanjing (?:east |west )?road|suzhou creek", re.I
+)
 
 _MONTHS = (
     "january",
@@ -99,18 +105,22 @@ _DATE_ZH_RE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_EN_RE = re.compile(rf"\b({_MONTH_ALT})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
 _DATE_EN_DAY_FIRST_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_ALT})\b", re.I)
 _UNITS = {
-    "万亿": 1e12,
-    "千亿": 1e11,
-    "亿": 1e8,
-    "万": 1e4,
-    "千": 1e3,
-    "trillion": 1e12,
-    "billion": 1e9,
-    "million": 1e6,
-    "thousand": 1e3,
-    "bn": 1e9,
-    "mn": 1e6,
+    unit: Decimal(f"1e{power}")
+    for unit, power in (
+        ("万亿", 12),
+        ("千亿", 11),
+        ("亿", 8),
+        ("万", 4),
+        ("千", 3),
+        ("trillion", 12),
+        ("billion", 9),
+        ("million", 6),
+        ("thousand", 3),
+        ("bn", 9),
+        ("mn", 6),
+    )
 }
+MAX_DIGITS = 18  # a longer run of digits is an id or junk, not a count
 _NUMBER_RE = re.compile(
     r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*"
     r"(万亿|千亿|亿|万|千|(?:trillion|billion|million|thousand|bn|mn)(?![a-z]))?",
@@ -143,7 +153,7 @@ def name_keys(text: str) -> frozenset[str]:
     """Programmes and sub-provincial places a prepared text names, as language-neutral keys.
     Places are looked for outside programme names: "Shanghai-Suzhou-Huzhou railway" names no
     city, as its Chinese name 沪苏湖铁路 does not."""
-    lowered = _without_programme_names(text.lower())
+    lowered = _NOT_PLACES_RE.sub(" ", _without_programme_names(text.lower()))
     places = {
         f"place:{key}"
         for key, (names_en, names_zh) in PLACE_KEYS.items()
@@ -185,11 +195,11 @@ def _date_keys(text: str) -> tuple[set[str], str]:
 
 
 def _canonical(match: re.Match) -> str:
-    """`1.5万` -> `15000`, `12 billion` -> `12000000000`, `2.50` -> `2.5`."""
+    """`1.5万` -> `15000`, `4.1万亿` -> `4100000000000`, `2.50` -> `2.5`; exact (Decimal), and
+    empty for a run of digits too long to be a count."""
     whole, fraction, unit = match.groups()
-    value = float(whole.replace(",", "") + (fraction or ""))
-    if unit:
-        value *= _UNITS[unit.lower()]
-    if value == int(value):
-        return str(int(value))
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+    digits = whole.replace(",", "")
+    if len(digits) > MAX_DIGITS:
+        return ""
+    value = Decimal(digits + (fraction or "")) * (_UNITS[unit.lower()] if unit else 1)
+    return format(value.normalize(), "f")

@@ -199,7 +199,7 @@ def _field_section(fld: str, items: list[DigestItem]) -> list[str]:
         lines += [f"### {md_text(stories[0][0][0].commitment_title)} (`{cid}`)", ""]
         for (head, also), *others in stories:
             lines.append(_item_line(head, also))
-            lines += [_same_story_line(best) for best, _ in others]
+            lines += _same_story_lines(head, also, others)
         lines.append("")
     return lines
 
@@ -231,14 +231,27 @@ def _group_stories_by_commitment(items: list[DigestItem]) -> dict[str, list[list
     return dict(sorted(groups.items()))
 
 
-def _same_story_line(item: DigestItem) -> str:
+def _same_story_lines(head: DigestItem, also: list[str], others: list[Ranked]) -> list[str]:
+    """The story's other releases under its first listed one, each naming any commitment of
+    this field that the listed one does not, so no link goes unmentioned."""
+    shown = {head.commitment_id, *also}
+    lines = []
+    for best, best_also in others:
+        extra = sorted({best.commitment_id, *best_also} - shown)
+        lines.append(_same_story_line(best, extra, head.url == head.story_id))
+    return lines
+
+
+def _same_story_line(item: DigestItem, extra: list[str], under_original: bool) -> str:
     """A copy or translation of the story above: where else it ran, without repeating it."""
     when = item.published_on.isoformat() if item.published_on else "date unknown"
     url = safe_url(item.url)
     title = md_text(item.title)
     head = f"[{title}]({url})" if url else title
-    kind = {"translation": "translation", "copy": "reprint"}.get(item.story_reason, "same story")
-    return f"  - {kind}: {head} — {md_text(item.source_id, 60)}, {when}"
+    kinds = {"translation": "translation", "copy": "reprint"}
+    kind = kinds.get(item.story_reason, "same story") if under_original else "same story"
+    line = f"  - {kind}: {head} — {md_text(item.source_id, 60)}, {when}"
+    return line + ("; also: " + ", ".join(f"`{cid}`" for cid in extra) if extra else "")
 
 
 def _item_line(item: DigestItem, also: list[str] | None = None) -> str:

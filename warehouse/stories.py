@@ -10,9 +10,10 @@ counts are made per story. Rules, checked in order:
   normalisation (Traditional->Simplified, lower case, no spaces or punctuation), or
   >= SOURCE_COPY_SIMILARITY when both name the same source line;
 * translation: English and Chinese, published within TRANSLATION_DAYS of each other, naming
-  the same programme or place (at least one) and sharing most of their numbers (at least two),
-  with numbers and dates normalised across the languages (`warehouse/crosslang.py`: 1.5万 =
-  15,000, 6月5日 = June 5).
+  the same programme or place (at least one), sharing most of their numbers, and sharing
+  enough (`translation_evidence`: counts and dates 1, years and a second name 0.5, at least
+  TRANSLATION_EVIDENCE), with numbers and dates normalised across the languages
+  (`warehouse/crosslang.py`: 1.5万 = 15,000, 6月5日 = June 5).
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ logger = logging.getLogger(__name__)
 COPY_SIMILARITY = 0.8
 SOURCE_COPY_SIMILARITY = 0.6
 TRANSLATION_DAYS = 3
-MIN_SHARED_NUMBERS = 2
+TRANSLATION_EVIDENCE = 2.0  # shared counts and dates weigh 1, years and a second name 0.5
 SHARED_NUMBER_SHARE = 0.6  # of the smaller release's numbers
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 WINDOW_DAYS = 14  # a copy is looked for among the releases of the 14 days before
 SHINGLE = 4
+MIN_COPY_CHARS = 20  # a release with less text (an image caption, an empty page) is no copy
 _NOISE_RE = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -55,16 +58,22 @@ def make_release(url: str, language: str, published_on, source: str, title: str,
     """Normalise a release once: shingles for copies, names and numbers for translations."""
     text = lexicon.prepare(f"{title or ''}\n{body or ''}")
     squashed = _NOISE_RE.sub("", text.lower())
-    shingles = frozenset(squashed[i : i + SHINGLE] for i in range(max(len(squashed) - 3, 1)))
     return StoryRelease(
         url,
         language or "",
         published_on,
         (source or "").strip().lower(),
-        shingles,
+        _shingles(squashed),
         crosslang.name_keys(text),
         crosslang.number_keys(text),
     )
+
+
+def _shingles(squashed: str) -> frozenset[str]:
+    """Character 4-grams; none for a text too short to call a copy (an image caption)."""
+    if len(squashed) < MIN_COPY_CHARS:
+        return frozenset()
+    return frozenset(squashed[i : i + SHINGLE] for i in range(len(squashed) - SHINGLE + 1))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -86,12 +95,19 @@ def _is_translation(a: StoryRelease, b: StoryRelease) -> bool:
         return False
     if abs((a.published_on - b.published_on).days) > TRANSLATION_DAYS:
         return False
-    shared = a.numbers & b.numbers
+    names, shared = a.names & b.names, a.numbers & b.numbers
     smaller = min(len(a.numbers), len(b.numbers))
-    numbers_agree = (
-        len(shared) >= MIN_SHARED_NUMBERS and len(shared) >= SHARED_NUMBER_SHARE * smaller
-    )
-    return bool(a.names & b.names) and numbers_agree
+    if not names or len(shared) < SHARED_NUMBER_SHARE * smaller:
+        return False
+    return translation_evidence(names, shared) >= TRANSLATION_EVIDENCE
+
+
+def translation_evidence(names: frozenset[str], numbers: frozenset[str]) -> float:
+    """How much two releases share beyond chance in the same week. A count (`350`, `15000`)
+    or an event date (`06-05`) weighs 1; a year only 0.5, and a second shared name 0.5: two
+    different stories of the same week often share the year, the day and a city."""
+    weight = sum(0.5 if _YEAR_RE.fullmatch(n) else 1.0 for n in numbers)
+    return weight + (0.5 if len(names) >= 2 else 0.0)
 
 
 def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -100,9 +116,10 @@ def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tu
     Releases are visited oldest first (on the same day the Chinese one first: the English
     release is usually its translation); each joins the story of the earliest release it
     copies (published up to WINDOW_DAYS before), else of the earliest it translates (up to
-    TRANSLATION_DAYS before), else starts its own story. Only those days are searched, so the
-    work grows with the releases, not with all their pairs; a release without a date is
-    compared with every earlier one."""
+    TRANSLATION_DAYS before), else of a stored release published after it that copies or
+    translates it (the original was scraped a run late), else starts its own story. Only
+    those days are searched, so the work grows with the releases, not with all their pairs;
+    a release without a date is compared with every earlier one."""
     ordered = sorted(releases, key=_story_order)
     days = [r.published_on or date.max for r in ordered]
     story = dict(known)
@@ -110,13 +127,36 @@ def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tu
     for index, release in enumerate(ordered):
         if release.url in known:
             continue
-        since = bisect.bisect_left(days, _days_before(release, WINDOW_DAYS), 0, index)
-        earlier = ordered[since:index]
-        match = _copy_of(release, earlier) or _translation_of(release, earlier)
+        match = _match_before(release, ordered, days, index) or _match_stored_after(
+            release, ordered, days, index, known
+        )
         story_id, reason = (story[match[0].url], match[1]) if match else (release.url, "first")
         story[release.url] = story_id
         assigned[release.url] = (story_id, reason)
     return assigned
+
+
+def _match_before(release, ordered, days, index):
+    """(earlier release, 'copy' | 'translation') among the WINDOW_DAYS before, or None."""
+    since = bisect.bisect_left(days, _days_before(release, WINDOW_DAYS), 0, index)
+    earlier = ordered[since:index]
+    return _copy_of(release, earlier) or _translation_of(release, earlier)
+
+
+def _match_stored_after(release, ordered, days, index, known):
+    """(stored release published after this one that copies or translates it, why), or None.
+    Only for dated releases: an undated one already saw everything."""
+    if release.published_on is None:
+        return None
+    until = bisect.bisect_right(days, release.published_on + timedelta(days=WINDOW_DAYS))
+    stored = [r for r in ordered[index + 1 : until] if r.url in known]
+    for candidate in stored:
+        if _could_copy(release, candidate) and same_story(release, candidate):
+            return candidate, "copy"
+    for candidate in stored:
+        if _is_translation(release, candidate):
+            return candidate, "translation"
+    return None
 
 
 def _story_order(release: StoryRelease) -> tuple:

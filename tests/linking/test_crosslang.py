@@ -21,6 +21,7 @@ from warehouse.stories import make_release, same_story
         ("时速350公里", "350 km an hour", "350"),
         ("总投资1千亿元", "a total of 100 bn yuan", "100000000000"),
         ("新增2.5万个岗位", "25 thousand new jobs", "25000"),
+        ("投资4.1万亿元", "4,100 billion yuan invested", "4100000000000"),
     ],
 )
 def test_numbers_are_written_differently_but_key_the_same(zh, en, key):
@@ -31,6 +32,15 @@ def test_numbers_are_written_differently_but_key_the_same(zh, en, key):
 def test_a_date_is_a_date_not_two_counts():
     assert number_keys(prepare("12月26日，沪苏湖铁路开通")) == {"12-26"}
     assert number_keys(prepare("On December 26 the railway opened")) == {"12-26"}
+
+
+def test_a_run_of_digits_too_long_for_a_count_is_dropped_not_a_crash():
+    assert number_keys(prepare("序列号" + "7" * 320 + "，共30项")) == {"30"}
+
+
+def test_places_inside_other_names_are_not_places():
+    assert name_keys(prepare("绿水青山就是金山银山；南京路步行街；苏州河")) == frozenset()
+    assert name_keys(prepare("Nanjing Road and Suzhou Creek")) == frozenset()
 
 
 def test_one_digit_counts_and_province_names_are_not_keys():
@@ -47,12 +57,13 @@ def test_places_and_programmes_key_the_same_in_both_languages():
 
 SUMMIT_ZH = (
     "2023年度长三角地区主要领导座谈会举行",
-    "6月5日至6日，2023年度长三角地区主要领导座谈会在安徽举行。会议提出携手打造科技创新共同体。",
+    "6月5日至6日，2023年度长三角地区主要领导座谈会在安徽举行。会议提出携手打造科技创新共同体，"
+    "三省一市签署12项合作协议。",
 )
 SUMMIT_EN = (
     "Delta leaders' symposium held in Anhui",
     "The 2023 symposium of the region's main leaders was held in Anhui on June 5-6. It called "
-    "for a joint sci-tech innovation community.",
+    "for a joint sci-tech innovation community, and the four regions signed 12 agreements.",
 )
 OTHER_EN = (
     "Delta leaders' symposium: G60 corridor signs 30 projects",
@@ -110,3 +121,30 @@ def test_story_benchmark_agrees_with_all_pairs_on_nearby_reprints():
     windowed, every_pair = cluster(releases, {}), all_pairs_cluster(releases)
     assert windowed == every_pair
     assert sum(reason == "copy" for _, reason in windowed.values()) >= 6  # the reprints
+
+
+def test_the_same_day_year_and_city_do_not_make_a_translation():
+    """Two different events of one week share the year, the date and the city, nothing else."""
+    zh = make_release(
+        "zh", "zh", date(2024, 6, 5), "", "南京召开长三角养老服务合作推进会",
+        "2024年6月5日，南京市召开长三角养老服务合作推进会，研究跨省养老服务协作。",
+    )  # fmt: skip
+    en = make_release(
+        "en", "en", date(2024, 6, 6), "", "Nanjing opens a tourism fair",
+        "On June 5, 2024, Nanjing opened a delta tourism fair with 30 exhibitors.",
+    )  # fmt: skip
+    assert same_story(en, zh) is None
+
+
+def test_an_original_scraped_a_run_after_its_translation_joins_the_story():
+    from warehouse.stories import cluster
+
+    en = release("https://a.example/en", "en", SUMMIT_EN, 7)
+    zh = release("https://z.example/zh", "zh", SUMMIT_ZH, 7)
+    assert cluster([en, zh], {en.url: en.url}) == {zh.url: (en.url, "translation")}
+
+
+def test_too_little_text_is_never_a_copy():
+    a = make_release("a", "zh", date(2024, 6, 5), "", "图片", "")
+    b = make_release("b", "zh", date(2024, 6, 5), "", "图片", "")
+    assert same_story(a, b) is None

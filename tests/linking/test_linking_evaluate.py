@@ -13,6 +13,7 @@ from warehouse.evaluate import (
     EvalInputError,
     evaluate_file,
     format_report,
+    read_items,
     split_part,
 )
 
@@ -176,15 +177,6 @@ def test_report_prints_held_out_intervals_and_by_field_table(tmp_path, catalog):
     report = evaluate_file(write_jsonl(tmp_path, ITEMS), catalog)
     text = format_report(report)
     assert "95% bootstrap intervals" in text
-    rows = [line.split() for line in text.splitlines() if line.startswith("  ")]
-    held_out = [
-        i for found in report.set_items.values() for i in found if split_part(i.id) == HELD_OUT
-    ]
-    for language in ("en", "zh"):
-        n = sum(i.language == language for i in held_out)
-        row = next(r for r in rows if r[1:3] == [language, str(n)])
-        low, high = float(row[4].strip("[,")), float(row[5].strip("]"))
-        assert 0.0 <= low <= float(row[3]) <= high <= 1.0  # detection F1 inside its interval
     table = format_fields(report, ALL)
     assert table.splitlines()[0].startswith("per field, all part")
     assert sum(line.startswith("transport ") for line in table.splitlines()) == 2  # en + zh
@@ -208,3 +200,24 @@ def test_translation_pairs_are_counted_once_with_their_agreement(tmp_path, catal
     report = evaluate_file(write_jsonl(tmp_path, rows), catalog)
     text = format_report(report)
     assert "translation pairs (zh/en items labelled as one story): 1; same verdict 1/1" in text
+
+
+def test_intervals_are_printed_for_all_sets_and_for_each_set(tmp_path, catalog):
+    from warehouse.evaluate import evaluate_sets
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir(), second.mkdir()
+    paths = [write_jsonl(first, ITEMS), write_jsonl(second, ITEMS).rename(second / "other.jsonl")]
+    report = evaluate_sets(paths, catalog)
+    rows = {
+        (line[2:20].strip(), line[21:25].strip()): line[26:].split()
+        for line in format_report(report).splitlines()
+        if line.startswith("  ") and line[21:25].strip() in ("en", "zh")
+    }
+    held_out = [i for i in read_items(paths[0]) if split_part(i.id) == HELD_OUT]
+    for language in ("en", "zh"):
+        n = sum(i.language == language for i in held_out)
+        for set_name, expected in (("all sets", 2 * n), ("labelled", n), ("other", n)):
+            count, det, low, high = rows[(set_name, language)][:4]
+            assert int(count) == expected
+            assert 0.0 <= float(low.strip("[,")) <= float(det) <= float(high.strip("]")) <= 1.0

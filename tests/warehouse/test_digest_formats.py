@@ -76,7 +76,10 @@ def test_markdown_lists_a_story_once_with_its_translation_and_reprint():
     section = markdown.split("(`transport.rail`)")[1]
     assert section.count("\n- ") == 1 and "evidence of https://a.cn/zh" in section
     assert "evidence of https://b.cn/en" not in markdown  # one story, quoted once
-    assert "  - translation: [Railway opens](https://b.cn/en) — en-site, 2024-12-26" in section
+    assert (
+        "  - translation: [Railway opens](https://b.cn/en) — en-site, 2024-12-26; also: `transport`"
+        in section
+    )  # the translation alone links the field-level commitment: it is named, not dropped
     assert "  - reprint: [沪苏湖铁路开通！](https://c.cn/zh)" in section
 
 
@@ -85,3 +88,13 @@ def test_a_translation_whose_original_came_earlier_says_what_it_translates():
     markdown = render_markdown(Digest("run-2", "live", date(2024, 12, 28), [late], [], 1, 0))
     assert "- [Railway opens](https://b.cn/en)" in markdown
     assert "; translation of [https://a.cn/zh](https://a.cn/zh)" in markdown
+
+
+def test_releases_of_a_story_begun_in_an_earlier_run_are_not_mislabelled():
+    items = [
+        story_item("https://b.cn/en", "Railway opens", "translation", 0.9, language="en"),
+        story_item("https://c.cn/zh", "沪苏湖铁路开通！", "copy", 0.8),
+    ]
+    markdown = render_markdown(Digest("run-2", "live", date(2024, 12, 28), items, [], 2, 0))
+    assert "; translation of [https://a.cn/zh](https://a.cn/zh)" in markdown
+    assert "  - same story: [沪苏湖铁路开通！](https://c.cn/zh)" in markdown  # not "reprint"
