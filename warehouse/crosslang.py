@@ -121,9 +121,9 @@ _UNITS = {
     )
 }
 MAX_DIGITS = 18  # a longer run of digits is an id or junk, not a count
-_NUMBER_RE = re.compile(
-    r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*"
-    r"(万亿|千亿|亿|万|千|(?:trillion|billion|million|thousand|bn|mn)(?![a-z]))?",
+_NUMBER_RE = re.compile(  # 300余亿 = 300亿; the 千 of 千瓦/千米/千伏 is a unit of measure
+    r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(?:余|多)?"
+    r"(万亿|千亿|亿|万|千(?![瓦米伏克帕卡兆])|(?:trillion|billion|million|thousand|bn|mn)(?![a-z]))?",
     re.I,
 )
 _NUMBER_WORDS = {  # English counts from ten up, as written out in running text

@@ -11,8 +11,8 @@ counts are made per story. Rules, checked in order:
   >= SOURCE_COPY_SIMILARITY when both name the same source line;
 * translation: English and Chinese, published within TRANSLATION_DAYS of each other, naming
   the same programme or place (at least one), sharing most of their numbers, and sharing
-  enough (`translation_evidence`: counts and dates 1, years and a second name 0.5, at least
-  TRANSLATION_EVIDENCE), with numbers and dates normalised across the languages
+  enough (`translation_evidence`: counts and dates 1, years 0.5, a programme or two places
+  0.5, at least TRANSLATION_EVIDENCE), with numbers and dates normalised across the languages
   (`warehouse/crosslang.py`: 1.5万 = 15,000, 6月5日 = June 5).
 """
 
@@ -22,7 +22,7 @@ import bisect
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from warehouse import crosslang, lexicon
 from warehouse.db import transaction
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 COPY_SIMILARITY = 0.8
 SOURCE_COPY_SIMILARITY = 0.6
 TRANSLATION_DAYS = 3
-TRANSLATION_EVIDENCE = 2.0  # shared counts and dates weigh 1, years and a second name 0.5
+TRANSLATION_EVIDENCE = 2.0  # see translation_evidence
 SHARED_NUMBER_SHARE = 0.6  # of the smaller release's numbers
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 WINDOW_DAYS = 14  # a copy is looked for among the releases of the 14 days before
@@ -103,37 +103,65 @@ def _is_translation(a: StoryRelease, b: StoryRelease) -> bool:
 
 
 def translation_evidence(names: frozenset[str], numbers: frozenset[str]) -> float:
-    """How much two releases share beyond chance in the same week. A count (`350`, `15000`)
-    or an event date (`06-05`) weighs 1; a year only 0.5, and a second shared name 0.5: two
-    different stories of the same week often share the year, the day and a city."""
+    """How much two releases share beyond chance in the same week. A count (`350`, `15000`) or
+    an event date (`06-05`) weighs 1; a year 0.5; the names 0.5 when they include a programme
+    or two places. Two different stories of one week often share the year, the day and a
+    city, which is not enough; a meeting report and its translation share the day, the year
+    and the body that met, which is."""
     weight = sum(0.5 if _YEAR_RE.fullmatch(n) else 1.0 for n in numbers)
-    return weight + (0.5 if len(names) >= 2 else 0.0)
+    places = sum(1 for n in names if n.startswith("place:"))
+    return weight + (0.5 if places < len(names) or places >= 2 else 0.0)
 
 
 def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """Story id and reason for every release not in `known` (url -> story id already kept).
+    """Story id and reason for every release not in `known` (url -> story id already kept),
+    and for a stored story's first release when a new one turns out to be older.
 
     Releases are visited oldest first (on the same day the Chinese one first: the English
     release is usually its translation); each joins the story of the earliest release it
     copies (published up to WINDOW_DAYS before), else of the earliest it translates (up to
     TRANSLATION_DAYS before), else of a stored release published after it that copies or
-    translates it (the original was scraped a run late), else starts its own story. Only
-    those days are searched, so the work grows with the releases, not with all their pairs;
-    a release without a date is compared with every earlier one."""
+    translates it (the original was scraped a run late: it becomes the story's first release,
+    and the story's id moves to it), else starts its own story. Only those days are searched,
+    so the work grows with the releases, not with all their pairs. Undated releases sort last:
+    they are compared with every dated release given and with each other."""
     ordered = sorted(releases, key=_story_order)
     days = [r.published_on or date.max for r in ordered]
+    by_url = {r.url: r for r in ordered}
     story = dict(known)
     assigned: dict[str, tuple[str, str]] = {}
     for index, release in enumerate(ordered):
         if release.url in known:
             continue
-        match = _match_before(release, ordered, days, index) or _match_stored_after(
-            release, ordered, days, index, known
-        )
+        match = _match_before(release, ordered, days, index)
+        later = None if match else _match_stored_after(release, ordered, days, index, known)
+        if later and _published_before(release, by_url[story[later[0].url]]):
+            _move_story(release, by_url[story[later[0].url]], later[1], story, assigned)
+            continue
+        match = match or later
         story_id, reason = (story[match[0].url], match[1]) if match else (release.url, "first")
         story[release.url] = story_id
         assigned[release.url] = (story_id, reason)
     return assigned
+
+
+def _published_before(a: StoryRelease, b: StoryRelease) -> bool:
+    """a is the older release (same day: the Chinese one); undated releases are never older."""
+    return bool(a.published_on and b.published_on) and _story_order(a) < _story_order(b)
+
+
+def _move_story(original: StoryRelease, old_first: StoryRelease, why: str, story, assigned):
+    """An older release of a stored story arrived: it becomes the story's first release, the
+    old first release becomes its copy or translation, and every member follows the new id."""
+    old_id = story[old_first.url]
+    for url, story_id in list(story.items()):
+        if story_id == old_id:
+            story[url] = original.url
+            if url in assigned:
+                assigned[url] = (original.url, assigned[url][1])
+    story[original.url] = original.url
+    assigned[original.url] = (original.url, "first")
+    assigned[old_first.url] = (original.url, same_story(old_first, original) or why)
 
 
 def _match_before(release, ordered, days, index):
@@ -144,12 +172,13 @@ def _match_before(release, ordered, days, index):
 
 
 def _match_stored_after(release, ordered, days, index, known):
-    """(stored release published after this one that copies or translates it, why), or None.
-    Only for dated releases: an undated one already saw everything."""
-    if release.published_on is None:
-        return None
-    until = bisect.bisect_right(days, release.published_on + timedelta(days=WINDOW_DAYS))
-    stored = [r for r in ordered[index + 1 : until] if r.url in known]
+    """(stored release published after this one, or undated, that copies or translates it,
+    why), or None. Undated releases sort last, so they are searched whatever the date."""
+    undated = bisect.bisect_left(days, date.max)
+    last_day = release.published_on and release.published_on + timedelta(days=WINDOW_DAYS)
+    until = min(bisect.bisect_right(days, last_day), undated) if last_day else undated
+    later = [*ordered[index + 1 : until], *ordered[max(undated, index + 1) :]]
+    stored = [r for r in later if r.url in known]
     for candidate in stored:
         if _could_copy(release, candidate) and same_story(release, candidate):
             return candidate, "copy"
@@ -200,6 +229,7 @@ SELECT r.url, r.language, r.published_on, r.content_source, r.title, r.body
 FROM release_current AS r
 WHERE r.url NOT IN (SELECT url FROM stories)
    OR r.published_on BETWEEN ? AND ?
+   OR r.published_on IS NULL
 """
 
 
@@ -207,7 +237,8 @@ def assign_stories(con, run_id: str) -> int:
     """Put every release without a story into one; return how many joined an existing story.
 
     Only releases published within WINDOW_DAYS of an unassigned release are compared, so an
-    incremental run stays cheap. Already assigned releases keep their story."""
+    incremental run stays cheap. Already assigned releases keep their story; its id moves to
+    an older release that arrives late."""
     span = con.execute(
         "SELECT min(published_on), max(published_on) FROM release_current"
         " WHERE url NOT IN (SELECT url FROM stories)"
@@ -219,7 +250,10 @@ def assign_stories(con, run_id: str) -> int:
     assigned = cluster(releases, {r.url: known[r.url] for r in releases if r.url in known})
     if not assigned:
         return 0
+    moved = {url: sid for url, (sid, _) in assigned.items() if known.get(url) == url != sid}
     with transaction(con):
+        for old_id, new_id in moved.items():  # members outside the window follow the new id
+            con.execute("UPDATE stories SET story_id = ? WHERE story_id = ?", [new_id, old_id])
         con.executemany(
             "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, current_timestamp)",
             [(url, story_id, reason, run_id) for url, (story_id, reason) in assigned.items()],
@@ -229,10 +263,12 @@ def assign_stories(con, run_id: str) -> int:
     return joined
 
 
-def _window(span: tuple) -> tuple[date | None, date | None]:
+def _window(span: tuple) -> tuple[date, date]:
+    """The days whose stored releases a run compares its new ones with. New releases without
+    a date were just scraped, so their originals are looked for among the last WINDOW_DAYS."""
     low, high = span
     if low is None:
-        return None, None
+        low = high = datetime.now(UTC).date()
     return low - timedelta(days=WINDOW_DAYS), high + timedelta(days=WINDOW_DAYS)
 
 

@@ -22,6 +22,8 @@ from warehouse.stories import make_release, same_story
         ("总投资1千亿元", "a total of 100 bn yuan", "100000000000"),
         ("新增2.5万个岗位", "25 thousand new jobs", "25000"),
         ("投资4.1万亿元", "4,100 billion yuan invested", "4100000000000"),
+        ("总投资300余亿元", "more than 30 billion yuan", "30000000000"),
+        ("±800千伏特高压", "an 800 kV UHV line", "800"),
     ],
 )
 def test_numbers_are_written_differently_but_key_the_same(zh, en, key):
@@ -141,7 +143,10 @@ def test_an_original_scraped_a_run_after_its_translation_joins_the_story():
 
     en = release("https://a.example/en", "en", SUMMIT_EN, 7)
     zh = release("https://z.example/zh", "zh", SUMMIT_ZH, 7)
-    assert cluster([en, zh], {en.url: en.url}) == {zh.url: (en.url, "translation")}
+    assert cluster([en, zh], {en.url: en.url}) == {  # the story now starts at the original
+        zh.url: (zh.url, "first"),
+        en.url: (zh.url, "translation"),
+    }
 
 
 def test_too_little_text_is_never_a_copy():

@@ -210,3 +210,31 @@ def test_cli_label_story_judges_every_release_of_the_story_at_once(con, catalog,
     ]
     assert "transport.rail" not in followup_ids(con, "u:zh") | followup_ids(con, "u:en")
     con.close()
+
+
+def test_an_older_original_arriving_late_becomes_the_story_s_first_release(con):
+    put(con, "u:en", "en", RAIL_EN, "2024-05-03", "shio")
+    put(con, "u:en-copy", "en", RAIL_EN, "2024-05-04", "other")
+    assert assign_stories(con, "run-1") == 1
+    put(con, "u:zh", "zh", RAIL_ZH, "2024-05-01")  # scraped a run later, published first
+    assign_stories(con, "run-2")
+    stories = dict(con.execute("SELECT url, story_id || '/' || reason FROM stories").fetchall())
+    assert stories == {
+        "u:zh": "u:zh/first",
+        "u:en": "u:zh/translation",
+        "u:en-copy": "u:zh/copy",
+    }
+
+
+def test_undated_reprints_are_found_whenever_they_arrive(con):
+    put(con, "u:zh", "zh", RAIL_ZH, None)
+    assign_stories(con, "run-1")
+    put(con, "u:zh-copy", "zh", RAIL_ZH_COPY, None, "other")
+    put(con, "u:zh-dated", "zh", RAIL_ZH_COPY, "2024-05-02", "other")
+    assign_stories(con, "run-2")
+    stories = dict(con.execute("SELECT url, story_id || '/' || reason FROM stories").fetchall())
+    assert stories == {  # without dates nothing says which is older: the stored one stays first
+        "u:zh": "u:zh/first",
+        "u:zh-copy": "u:zh/copy",
+        "u:zh-dated": "u:zh/copy",
+    }
