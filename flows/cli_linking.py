@@ -9,6 +9,7 @@ stores an analyst's verdict that every later run respects.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from flows.cli import UsageError, missing_warehouse
@@ -134,11 +135,18 @@ def _label_items(args) -> dict:
     from warehouse import db
     from warehouse.labels import label_items
 
-    con = db.connect(_warehouse(args), read_only=True)
+    path = _warehouse(args)
+    con = db.connect(path, read_only=True)
     try:
-        return {"analyst labels": label_items(con)}
+        items = label_items(con)
     finally:
         con.close()
+    if not items:
+        hint = (
+            "" if getattr(args, "live", False) else "; labels made since the last run: add --live"
+        )
+        print(f"yrdwatch eval: no analyst labels in {path}{hint}", file=sys.stderr)
+    return {"analyst labels": items}
 
 
 def cmd_explain(args) -> int:
@@ -194,7 +202,10 @@ def cmd_label(args) -> int:
     else:
         terms = ", ".join(done["terms"]) or "none"
         print(f"{args.verdict}: {args.url} -> {args.commitment} (terms: {terms})")
-    print("the next snapshot (after `yrdwatch run`) shows it; --live reads it now")
+    print(
+        "stored in the live warehouse: later runs respect it, and `sql`/`explain`/`eval --labels`"
+        " see it with --live; the published snapshot shows it after the next run or reparse"
+    )
     return 0
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import logging
+import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -27,6 +28,8 @@ QUERY_PACKAGE = "sql"
 QUERY_FOLDER = "queries"
 FORMATS = ("table", "csv", "json")
 TABLE_CELL_CHARS = 60
+URL_CELL_CHARS = 400
+_URL_RE = re.compile(r"https?://\S+")
 READ_STATEMENTS = {
     duckdb.StatementType.SELECT,
     duckdb.StatementType.EXPLAIN,
@@ -143,9 +146,11 @@ def _width(text: str) -> int:
 
 
 def _cell(value: object) -> str:
-    """One table cell: a single line, capped so one long body cannot flood the terminal."""
+    """One table cell: a single line, capped so one long body cannot flood the terminal. A URL
+    is kept whole (up to URL_CELL_CHARS): analysts paste it into `yrdwatch explain`."""
     text = " ".join(_plain(value).split())
-    return text if len(text) <= TABLE_CELL_CHARS else text[: TABLE_CELL_CHARS - 1] + "…"
+    cap = URL_CELL_CHARS if _URL_RE.fullmatch(text) else TABLE_CELL_CHARS
+    return text if len(text) <= cap else text[: cap - 1] + "…"
 
 
 def _as_table(columns: list[str], rows: Sequence[Sequence[object]]) -> str:

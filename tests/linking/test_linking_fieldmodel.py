@@ -69,6 +69,18 @@ def test_vocabulary_corpus_is_not_training_data():
 
     stems = {p.stem for p in fieldmodel.training_files(default_eval_files())}
     assert "fields-corpus" not in stems and "yrd-invented" in stems
+    assert "yrd-blind-2" not in stems  # kept for measurement
+
+
+def test_default_training_reproduces_the_shipped_model(tmp_path):
+    """`yrdwatch train-fields` with no files must rebuild field_model.json, not a new model."""
+    from flows.cli_linking import DEV_SET, default_eval_files
+
+    if not DEV_SET.is_file():
+        pytest.skip("the shared dev set (part of the training data) is not on this machine")
+    files = fieldmodel.training_files(default_eval_files())
+    retrained = fieldmodel.train(files, tmp_path / "model.json")
+    assert retrained == fieldmodel.load_model(fieldmodel.MODEL_PATH)
 
 
 def test_weak_further_field_is_not_linked_but_kept_as_candidate(catalog):

@@ -238,3 +238,14 @@ def test_undated_reprints_are_found_whenever_they_arrive(con):
         "u:zh-copy": "u:zh/copy",
         "u:zh-dated": "u:zh/copy",
     }
+
+
+def test_cli_eval_labels_says_when_there_are_none(con, capsys):
+    from warehouse.evaluate import LABELED_DIR
+
+    db_path = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    con.close()
+    labeled = str(LABELED_DIR / "yrd-invented.jsonl")
+    args = cli_parser().parse_args(["eval", labeled, "--labels", "--db", db_path, "--live"])
+    assert args.handler(args) == 0
+    assert f"no analyst labels in {db_path}" in capsys.readouterr().err

@@ -113,3 +113,10 @@ def test_table_is_aligned_and_caps_long_values() -> None:
 def test_unknown_format_names_the_choices() -> None:
     with pytest.raises(QueryError, match="unknown format 'xml': use one of table, csv, json"):
         format_rows(["a"], [(1,)], "xml")
+
+
+def test_table_keeps_a_url_whole_so_it_can_be_pasted_into_explain() -> None:
+    url = "https://english.shanghai.gov.cn/en-Latest-WhatsNew/20241225/" + "a" * 40 + ".html"
+    table = format_rows(["url", "title"], [(url, "t" * 200)], "table")
+    assert url in table
+    assert "t" * 60 not in table  # other long values are still capped
