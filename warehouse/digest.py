@@ -220,7 +220,8 @@ def _best_links(items: list[DigestItem]) -> list[Ranked]:
 
 
 def _group_stories_by_commitment(items: list[DigestItem]) -> dict[str, list[list[Ranked]]]:
-    """Stories (first release first) under the best commitment of their first release."""
+    """Stories (first release first) under the best commitment of their first release,
+    newest first."""
     stories: dict[str, list[Ranked]] = {}
     for entry in _best_links(items):
         stories.setdefault(entry[0].story_id or entry[0].url, []).append(entry)
@@ -228,7 +229,13 @@ def _group_stories_by_commitment(items: list[DigestItem]) -> dict[str, list[list
     for story_id, entries in stories.items():
         entries.sort(key=lambda e: (e[0].url != story_id, e[0].published_on or date.max, e[0].url))
         groups.setdefault(entries[0][0].commitment_id, []).append(entries)
+    for stories_of in groups.values():  # newest story first
+        stories_of.sort(key=lambda e: (-_ordinal(e[0][0].published_on), e[0][0].url))
     return dict(sorted(groups.items()))
+
+
+def _ordinal(day: date | None) -> int:
+    return day.toordinal() if day else 0
 
 
 def _same_story_lines(head: DigestItem, also: list[str], others: list[Ranked]) -> list[str]:

@@ -98,3 +98,12 @@ def test_releases_of_a_story_begun_in_an_earlier_run_are_not_mislabelled():
     markdown = render_markdown(Digest("run-2", "live", date(2024, 12, 28), items, [], 2, 0))
     assert "; translation of [https://a.cn/zh](https://a.cn/zh)" in markdown
     assert "  - same story: [沪苏湖铁路开通！](https://c.cn/zh)" in markdown  # not "reprint"
+
+
+def test_stories_under_a_commitment_are_listed_newest_first():
+    old = story_item("https://o.cn/1", "Old news", "first", 0.99)
+    new = story_item("https://n.cn/2", "New news", "first", 0.50)
+    old.story_id, new.story_id = old.url, new.url
+    old.published_on = date(2020, 1, 1)
+    markdown = render_markdown(Digest("run-1", "live", date(2024, 12, 28), [old, new], [], 2, 0))
+    assert markdown.index("New news") < markdown.index("Old news")
