@@ -428,6 +428,10 @@ def _row(report: EvalReport, set_name: str, part: str, language: str) -> str:
     linker = report.results[(set_name, part, language, LINKER)]
     base = report.results[(set_name, part, language, BASELINE)]
     d, f = linker.detection, linker.fields
+    if not linker.items:  # an empty slice has no scores, not scores of zero
+        return f"{set_name[:18]:<18} {part:<8} {language:<4} {0:>4}  " + "  ".join(
+            ["     —      —      —      —"] * 2
+        )
     return (
         f"{set_name[:18]:<18} {part:<8} {language:<4} {linker.items:>4}  {d.precision:>6.3f} "
         f"{d.recall:>6.3f} {d.f1:>6.3f} {base.detection.f1:>6.3f}  {f.precision:>6.3f} "

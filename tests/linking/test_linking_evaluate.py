@@ -221,3 +221,12 @@ def test_intervals_are_printed_for_all_sets_and_for_each_set(tmp_path, catalog):
             count, det, low, high = rows[(set_name, language)][:4]
             assert int(count) == expected
             assert 0.0 <= float(low.strip("[,")) <= float(det) <= float(high.strip("]")) <= 1.0
+
+
+def test_an_empty_slice_shows_dashes_not_zero_scores(tmp_path, catalog):
+    english_only = [row for row in ITEMS if row["language"] == "en"]
+    text = format_report(evaluate_file(write_jsonl(tmp_path, english_only), catalog))
+    zh_rows = [
+        line for line in text.splitlines() if line.startswith("labelled ") and " zh " in line
+    ]
+    assert zh_rows and all("—" in line and "0.000" not in line for line in zh_rows)
