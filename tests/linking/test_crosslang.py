@@ -153,3 +153,69 @@ def test_too_little_text_is_never_a_copy():
     a = make_release("a", "zh", date(2024, 6, 5), "", "图片", "")
     b = make_release("b", "zh", date(2024, 6, 5), "", "图片", "")
     assert same_story(a, b) is None
+
+
+REAL_SHAPED_PAIRS = {  # invented releases in the shape of the sites' zh originals and en versions
+    "leaders' symposium with signed projects": (
+        (
+            "2024年度长三角地区主要领导座谈会在芜湖召开",
+            "6月5日，2024年度长三角地区主要领导座谈会在安徽芜湖召开。会议审议了相关文件。"
+            "会上，三省一市签约了15个重大合作项目，总投资约1200亿元。",
+        ),
+        (
+            "2024 leaders' symposium held in Wuhu",
+            "The 2024 symposium of the region's main leaders of the Yangtze River Delta was held "
+            "in Wuhu, Anhui province, on June 5. The three provinces and one city signed 15 major "
+            "cooperation projects with a total investment of about 120 billion yuan.",
+        ),
+    ),
+    "UHV line with approximate amounts": (
+        (
+            "长三角特高压工程投运",
+            "6月5日，白鹤滩—浙江±800千伏特高压直流输电工程全面投运，该工程总投资300余亿元，"
+            "每年可向浙江输送清洁电能300多亿千瓦时，湖州换流站同步投运。",
+        ),
+        (
+            "UHV line to Zhejiang enters full operation",
+            "On June 5, the ±800 kV Baihetan-Zhejiang ultra-high voltage direct current "
+            "transmission project entered full operation. The project, with a total investment of "
+            "more than 30 billion yuan, will deliver over 30 billion kWh of clean power to "
+            "Zhejiang each year. The Huzhou converter station started operation at the same time.",
+        ),
+    ),
+    "medical settlement figures in 万 and 亿": (
+        (
+            "长三角异地就医直接结算惠及更多群众",
+            "记者从上海市医保局获悉，截至5月底，长三角地区门诊费用跨省直接结算累计达1800余万人次，"
+            "涉及医疗费用40多亿元。青浦、吴江、嘉善三地已实现医保一卡通。",
+        ),
+        (
+            "More YRD patients settle medical bills directly",
+            "Outpatient expenses settled directly across provinces in the Yangtze River Delta had "
+            "exceeded 18 million visits by the end of May, involving medical costs of more than 4 "
+            "billion yuan, the Shanghai Medical Security Bureau said. Qingpu, Wujiang and Jiashan "
+            "have integrated their medical insurance cards.",
+        ),
+    ),
+    "short meeting brief: day, year and the body that met": (
+        (
+            "长三角区域合作办公室召开2024年第二季度工作会议",
+            "6月5日，长三角区域合作办公室召开2024年第二季度工作会议，总结上半年工作，"
+            "部署下一阶段重点任务。",
+        ),
+        (
+            "YRD cooperation office holds Q2 work meeting",
+            "The Yangtze River Delta Regional Cooperation Office held its work meeting for the "
+            "second quarter of 2024 on June 5, reviewing work in the first half of the year and "
+            "planning key tasks for the next stage.",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_SHAPED_PAIRS))
+def test_translations_of_typical_releases_are_found(name):
+    zh_text, en_text = REAL_SHAPED_PAIRS[name]
+    zh = make_release("zh", "zh", date(2024, 6, 5), "", *zh_text)
+    en = make_release("en", "en", date(2024, 6, 6), "", *en_text)
+    assert same_story(en, zh) == "translation"
