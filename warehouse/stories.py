@@ -120,11 +120,11 @@ def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tu
     Releases are visited oldest first (on the same day the Chinese one first: the English
     release is usually its translation); each joins the story of the earliest release it
     copies (published up to WINDOW_DAYS before), else of the earliest it translates (up to
-    TRANSLATION_DAYS before), else of a stored release published after it that copies or
-    translates it (the original was scraped a run late: it becomes the story's first release,
-    and the story's id moves to it), else starts its own story. Only those days are searched,
-    so the work grows with the releases, not with all their pairs. Undated releases sort last:
-    they are compared with every dated release given and with each other."""
+    TRANSLATION_DAYS before), else of stored releases published after it that copy or
+    translate it. When every story so matched began after it (the original was scraped a run
+    late), it becomes their first release and their ids move to it. Else it starts its own
+    story. Only those days are searched, so the work grows with the releases, not with all
+    their pairs. Undated releases sort last: they are compared with every release given."""
     ordered = sorted(releases, key=_story_order)
     days = [r.published_on or date.max for r in ordered]
     by_url = {r.url: r for r in ordered}
@@ -134,23 +134,28 @@ def cluster(releases: list[StoryRelease], known: dict[str, str]) -> dict[str, tu
         if release.url in known:
             continue
         match = _match_before(release, ordered, days, index)
-        later = None if match else _match_stored_after(release, ordered, days, index, known)
-        if later and _published_before(release, by_url[story[later[0].url]]):
-            _move_story(release, by_url[story[later[0].url]], later[1], story, assigned)
+        later = [] if match else _matches_stored_after(release, ordered, days, index, known)
+        begun = {story[c.url] for c, _ in later}
+        if later and all(_published_before(release, by_url.get(sid)) for sid in begun):
+            for old_id in sorted(begun):
+                _move_story(release, by_url[old_id], story, assigned)
             continue
-        match = match or later
+        match = match or (later[0] if later else None)
         story_id, reason = (story[match[0].url], match[1]) if match else (release.url, "first")
         story[release.url] = story_id
         assigned[release.url] = (story_id, reason)
     return assigned
 
 
-def _published_before(a: StoryRelease, b: StoryRelease) -> bool:
-    """a is the older release (same day: the Chinese one); undated releases are never older."""
-    return bool(a.published_on and b.published_on) and _story_order(a) < _story_order(b)
+def _published_before(a: StoryRelease, b: StoryRelease | None) -> bool:
+    """a is the older release (same day: the Chinese one). An undated release, or one not
+    loaded, is never known to be newer."""
+    if b is None or not (a.published_on and b.published_on):
+        return False
+    return _story_order(a) < _story_order(b)
 
 
-def _move_story(original: StoryRelease, old_first: StoryRelease, why: str, story, assigned):
+def _move_story(original: StoryRelease, old_first: StoryRelease, story, assigned) -> None:
     """An older release of a stored story arrived: it becomes the story's first release, the
     old first release becomes its copy or translation, and every member follows the new id."""
     old_id = story[old_first.url]
@@ -161,7 +166,8 @@ def _move_story(original: StoryRelease, old_first: StoryRelease, why: str, story
                 assigned[url] = (original.url, assigned[url][1])
     story[original.url] = original.url
     assigned[original.url] = (original.url, "first")
-    assigned[old_first.url] = (original.url, same_story(old_first, original) or why)
+    same_language = "copy" if old_first.language == original.language else "translation"
+    assigned[old_first.url] = (original.url, same_story(old_first, original) or same_language)
 
 
 def _match_before(release, ordered, days, index):
@@ -171,21 +177,16 @@ def _match_before(release, ordered, days, index):
     return _copy_of(release, earlier) or _translation_of(release, earlier)
 
 
-def _match_stored_after(release, ordered, days, index, known):
-    """(stored release published after this one, or undated, that copies or translates it,
-    why), or None. Undated releases sort last, so they are searched whatever the date."""
+def _matches_stored_after(release, ordered, days, index, known) -> list:
+    """[(stored release published after this one, or undated, that it copies or translates,
+    why)]: copies first. Undated releases sort last, so they are searched whatever the date."""
     undated = bisect.bisect_left(days, date.max)
     last_day = release.published_on and release.published_on + timedelta(days=WINDOW_DAYS)
     until = min(bisect.bisect_right(days, last_day), undated) if last_day else undated
     later = [*ordered[index + 1 : until], *ordered[max(undated, index + 1) :]]
     stored = [r for r in later if r.url in known]
-    for candidate in stored:
-        if _could_copy(release, candidate) and same_story(release, candidate):
-            return candidate, "copy"
-    for candidate in stored:
-        if _is_translation(release, candidate):
-            return candidate, "translation"
-    return None
+    copies = [(c, "copy") for c in stored if _could_copy(release, c) and same_story(release, c)]
+    return copies + [(c, "translation") for c in stored if _is_translation(release, c)]
 
 
 def _story_order(release: StoryRelease) -> tuple:
@@ -229,27 +230,49 @@ SELECT r.url, r.language, r.published_on, r.content_source, r.title, r.body
 FROM release_current AS r
 WHERE r.url NOT IN (SELECT url FROM stories)
    OR r.published_on BETWEEN ? AND ?
-   OR r.published_on IS NULL
+   OR r.published_on BETWEEN ? AND ?
+   OR (r.published_on IS NULL AND coalesce(r.first_seen_at, now()) >= ?)
+"""
+# The first releases of the stories the loaded releases belong to, when not loaded themselves:
+# a late original is compared with them to know whether it is older.
+_FIRSTS_SQL = """
+SELECT r.url, r.language, r.published_on, r.content_source, r.title, r.body
+FROM release_current AS r
+WHERE r.url IN (SELECT DISTINCT s.story_id FROM stories AS s WHERE list_contains(?, s.url))
+  AND NOT list_contains(?, r.url)
+"""
+_UNASSIGNED_SQL = """
+SELECT count(published_on), count(*) - count(published_on), min(published_on), max(published_on)
+FROM release_current WHERE url NOT IN (SELECT url FROM stories)
 """
 
 
 def assign_stories(con, run_id: str) -> int:
     """Put every release without a story into one; return how many joined an existing story.
 
-    Only releases published within WINDOW_DAYS of an unassigned release are compared, so an
+    Only releases published within WINDOW_DAYS of an unassigned release are compared (for an
+    undated one, those of the last WINDOW_DAYS and the undated ones first seen then), so an
     incremental run stays cheap. Already assigned releases keep their story; its id moves to
     an older release that arrives late."""
-    span = con.execute(
-        "SELECT min(published_on), max(published_on) FROM release_current"
-        " WHERE url NOT IN (SELECT url FROM stories)"
-    ).fetchone()
-    low, high = _window(span)
-    rows = con.execute(_RELEASES_SQL, [low, high]).fetchall()
+    dated, undated, low, high = con.execute(_UNASSIGNED_SQL).fetchone()
+    if not dated and not undated:
+        return 0
+    today = datetime.now(UTC).date()
+    windows = [*_window(low, high, today), *_window(today if undated else low, None, today)]
+    rows = con.execute(_RELEASES_SQL, [*windows, today - timedelta(days=WINDOW_DAYS)]).fetchall()
+    urls = [row[0] for row in rows]
+    rows += con.execute(_FIRSTS_SQL, [urls, urls]).fetchall()
     known = dict(con.execute("SELECT url, story_id FROM stories").fetchall())
     releases = [make_release(*row) for row in rows]
     assigned = cluster(releases, {r.url: known[r.url] for r in releases if r.url in known})
-    if not assigned:
-        return 0
+    _store_stories(con, run_id, assigned, known)
+    joined = sum(1 for url, (_, why) in assigned.items() if url not in known and why != "first")
+    logger.info("stories: %d releases assigned, %d joined a story", len(assigned), joined)
+    return joined
+
+
+def _store_stories(con, run_id: str, assigned: dict, known: dict) -> None:
+    """Write the assignments; a story whose id moved takes all its members along."""
     moved = {url: sid for url, (sid, _) in assigned.items() if known.get(url) == url != sid}
     with transaction(con):
         for old_id, new_id in moved.items():  # members outside the window follow the new id
@@ -258,17 +281,13 @@ def assign_stories(con, run_id: str) -> int:
             "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, current_timestamp)",
             [(url, story_id, reason, run_id) for url, (story_id, reason) in assigned.items()],
         )
-    joined = sum(1 for story_id, reason in assigned.values() if reason != "first")
-    logger.info("stories: %d releases assigned, %d joined a story", len(assigned), joined)
-    return joined
 
 
-def _window(span: tuple) -> tuple[date, date]:
-    """The days whose stored releases a run compares its new ones with. New releases without
-    a date were just scraped, so their originals are looked for among the last WINDOW_DAYS."""
-    low, high = span
-    if low is None:
-        low = high = datetime.now(UTC).date()
+def _window(low: date | None, high: date | None, today: date) -> tuple[date, date]:
+    """The days whose stored releases are compared with new ones published from low to high
+    (high defaults to low; no dates at all: around today)."""
+    low = low or today
+    high = high or low
     return low - timedelta(days=WINDOW_DAYS), high + timedelta(days=WINDOW_DAYS)
 
 

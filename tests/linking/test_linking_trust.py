@@ -1,7 +1,7 @@
 """Issue 5 behaviour on fresh warehouses: labels, stories, status history, explain, CLI."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -249,3 +249,43 @@ def test_cli_eval_labels_says_when_there_are_none(con, capsys):
     args = cli_parser().parse_args(["eval", labeled, "--labels", "--db", db_path, "--live"])
     assert args.handler(args) == 0
     assert f"no analyst labels in {db_path}" in capsys.readouterr().err
+
+
+def drifted(k: int, step: int) -> tuple[str, str]:
+    """A 120-word text whose first k*step words are rewritten: near-copies at small k."""
+    words = [f"w{(i * 37) % 400:03d}" for i in range(120)]
+    return "Some title", " ".join(f"new{k}x{i}" if i < k * step else w for i, w in enumerate(words))
+
+
+def test_a_late_release_joining_a_long_story_does_not_need_its_first_release_loaded(con):
+    """A story grown over 20 days by copies of copies: its first release lies outside a new
+    release's window, and clustering must still work (it used to raise KeyError)."""
+    for url, k, day in (("u:A", 0, "03-01"), ("u:B", 1, "03-11"), ("u:C", 2, "03-21")):
+        put(con, url, "en", drifted(k, 6), f"2024-{day}", url)
+    assign_stories(con, "run-1")
+    put(con, "u:D", "en", drifted(3, 6), "2024-03-16", "u:D")  # copies C, published before it
+    assign_stories(con, "run-2")
+    story = con.execute("SELECT story_id FROM stories WHERE url = 'u:D'").fetchone()[0]
+    assert story == con.execute("SELECT story_id FROM stories WHERE url = 'u:C'").fetchone()[0]
+    assert assign_stories(con, "run-3") == 0
+
+
+def test_an_older_release_copied_by_two_stored_stories_becomes_their_first(con):
+    put(con, "u:A", "en", drifted(0, 10), "2024-03-10", "s1")
+    put(con, "u:B", "en", drifted(2, 10), "2024-03-11", "s2")  # too far from A: its own story
+    assign_stories(con, "run-1")
+    put(con, "u:N", "en", drifted(1, 10), "2024-03-05", "s2")  # between them, published first
+    assign_stories(con, "run-2")
+    stories = dict(con.execute("SELECT url, story_id || '/' || reason FROM stories").fetchall())
+    assert stories == {"u:N": "u:N/first", "u:A": "u:N/copy", "u:B": "u:N/copy"}
+
+
+def test_an_undated_copy_finds_a_recent_original_even_beside_a_backfill(con):
+    today = date.today()
+    put(con, "u:zh", "zh", RAIL_ZH, str(today - timedelta(days=3)))
+    assign_stories(con, "run-1")
+    put(con, "u:undated-copy", "zh", RAIL_ZH_COPY, None, "other")
+    put(con, "u:backfill", "en", WEATHER, "2023-01-10")
+    assign_stories(con, "run-2")
+    row = con.execute("SELECT story_id, reason FROM stories WHERE url = 'u:undated-copy'")
+    assert row.fetchone() == ("u:zh", "copy")
