@@ -251,27 +251,27 @@ def _same_story_lines(head: DigestItem, also: list[str], others: list[Ranked]) -
 
 def _same_story_line(item: DigestItem, extra: list[str], under_original: bool) -> str:
     """A copy or translation of the story above: where else it ran, without repeating it."""
+    kinds = {"translation": "translation", "copy": "reprint"}
+    kind = kinds.get(item.story_reason, "same story") if under_original else "same story"
+    return f"  - {kind}: {_release_ref(item)}{_also(extra)}"
+
+
+def _release_ref(item: DigestItem) -> str:
+    """The linked title, source and date of a release, escaped for Markdown."""
     when = item.published_on.isoformat() if item.published_on else "date unknown"
     url = safe_url(item.url)
     title = md_text(item.title)
     head = f"[{title}]({url})" if url else title
-    kinds = {"translation": "translation", "copy": "reprint"}
-    kind = kinds.get(item.story_reason, "same story") if under_original else "same story"
-    line = f"  - {kind}: {head} — {md_text(item.source_id, 60)}, {when}"
-    return line + ("; also: " + ", ".join(f"`{cid}`" for cid in extra) if extra else "")
+    return f"{head} — {md_text(item.source_id, 60)}, {when}"
+
+
+def _also(commitment_ids: list[str] | None) -> str:
+    return "; also: " + ", ".join(f"`{cid}`" for cid in commitment_ids) if commitment_ids else ""
 
 
 def _item_line(item: DigestItem, also: list[str] | None = None) -> str:
-    when = item.published_on.isoformat() if item.published_on else "date unknown"
-    url = safe_url(item.url)
-    title = md_text(item.title)
-    head = f"[{title}]({url})" if url else title
     terms = ", ".join(md_text(t, 40) for t in item.terms) or "—"
-    line = (
-        f"- {head} — {md_text(item.source_id, 60)}, {when}; score {item.score:.2f}; terms: {terms}"
-    )
-    if also:
-        line += "; also: " + ", ".join(f"`{cid}`" for cid in also)
+    line = f"- {_release_ref(item)}; score {item.score:.2f}; terms: {terms}{_also(also)}"
     line += _earlier_story(item)
     quotes = [f"  > {md_text(sentence, MAX_SENTENCE)}" for sentence in item.sentences]
     if quotes:
