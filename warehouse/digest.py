@@ -31,6 +31,7 @@ FIELD_TITLES = {
     "mechanism": "Coordination mechanism",
 }
 MAX_SENTENCE = 300
+STORY_KINDS = {"copy": "reprint", "translation": "translation"}  # stories.reason, in words
 
 
 @dataclass
@@ -251,8 +252,7 @@ def _same_story_lines(head: DigestItem, also: list[str], others: list[Ranked]) -
 
 def _same_story_line(item: DigestItem, extra: list[str], under_original: bool) -> str:
     """A copy or translation of the story above: where else it ran, without repeating it."""
-    kinds = {"translation": "translation", "copy": "reprint"}
-    kind = kinds.get(item.story_reason, "same story") if under_original else "same story"
+    kind = STORY_KINDS.get(item.story_reason, "same story") if under_original else "same story"
     return f"  - {kind}: {_release_ref(item)}{_also(extra)}"
 
 
@@ -283,7 +283,7 @@ def _earlier_story(item: DigestItem) -> str:
     """For a reprint or translation listed on its own (its story began in an earlier run)."""
     if item.story_reason not in ("copy", "translation") or item.story_id == item.url:
         return ""
-    kind = "reprint" if item.story_reason == "copy" else "translation"
+    kind = STORY_KINDS[item.story_reason]
     original = safe_url(item.story_id)
     where = f"[{md_text(item.story_id, 120)}]({original})" if original else "an earlier release"
     return f"; {kind} of {where}"

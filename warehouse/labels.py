@@ -15,11 +15,13 @@ from warehouse.catalog import Commitment
 from warehouse.db import transaction
 from warehouse.evaluate import Item
 from warehouse.linking import link_text
+from warehouse.stories import story_mates
 
 logger = logging.getLogger(__name__)
 
 VERDICTS = ("confirmed", "rejected")
 MAX_NOTE_CHARS = 1000
+_RELEASE_SQL = "SELECT title, body, language FROM release_current WHERE url = ?"
 
 
 class LabelError(ValueError):
@@ -44,7 +46,7 @@ def add_story_label(
     """Label a link on every release of url's story (its copies and translations too), in one
     transaction; return the urls labelled. The story is counted once, so it is judged once."""
     commitment, row = _checked(con, url, commitment_id, verdict, catalog)
-    releases = [(url, *row), *con.execute(_STORY_MATES_SQL, [url]).fetchall()]
+    releases = [(url, *row), *(_release_row(con, mate) for mate in story_mates(con, url))]
     evidence = [evidence_for(commitment, *release[1:]) for release in releases]
     with transaction(con):
         for (member, *_), found in zip(releases, evidence, strict=True):
@@ -54,6 +56,10 @@ def add_story_label(
     return [release[0] for release in releases]
 
 
+def _release_row(con, url: str) -> tuple:
+    return (url, *con.execute(_RELEASE_SQL, [url]).fetchone())
+
+
 def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment]):
     """(commitment, (title, body, language)) when the label makes sense, else a LabelError."""
     if verdict not in VERDICTS:
@@ -61,22 +67,10 @@ def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Comm
     commitment = next((c for c in catalog if c.id == commitment_id), None)
     if commitment is None:
         raise LabelError(f"{commitment_id}: no such commitment; see `yrdwatch sql commitments`")
-    row = con.execute(
-        "SELECT title, body, language FROM release_current WHERE url = ?", [url]
-    ).fetchone()
+    row = con.execute(_RELEASE_SQL, [url]).fetchone()
     if row is None:
         raise LabelError(f"{url}: no such release in the warehouse; check the URL")
     return commitment, row
-
-
-_STORY_MATES_SQL = """
-SELECT r.url, r.title, r.body, r.language
-FROM release_stories AS s
-JOIN release_stories AS m ON m.story_id = s.story_id AND m.url <> s.url
-JOIN release_current AS r ON r.url = m.url
-WHERE s.url = ?
-ORDER BY r.url
-"""
 
 
 def _store(con, url: str, commitment_id: str, verdict: str, note: str, evidence: dict) -> None:

@@ -185,7 +185,7 @@ def _matches_stored_after(release, ordered, days, index, known) -> list:
     until = min(bisect.bisect_right(days, last_day), undated) if last_day else undated
     later = [*ordered[index + 1 : until], *ordered[max(undated, index + 1) :]]
     stored = [r for r in later if r.url in known]
-    copies = [(c, "copy") for c in stored if _could_copy(release, c) and same_story(release, c)]
+    copies = [(c, "copy") for c in stored if _copies(release, c)]
     return copies + [(c, "translation") for c in stored if _is_translation(release, c)]
 
 
@@ -203,9 +203,13 @@ def _days_before(release: StoryRelease, days: int) -> date:
 def _copy_of(release: StoryRelease, earlier: list[StoryRelease]):
     """(the earliest release this one copies, 'copy'), or None."""
     for candidate in earlier:
-        if _could_copy(release, candidate) and same_story(release, candidate):
+        if _copies(release, candidate):
             return candidate, "copy"
     return None
+
+
+def _copies(a: StoryRelease, b: StoryRelease) -> bool:
+    return _could_copy(a, b) and same_story(a, b) == "copy"
 
 
 def _could_copy(a: StoryRelease, b: StoryRelease) -> bool:
@@ -225,8 +229,9 @@ def _translation_of(release: StoryRelease, earlier: list[StoryRelease]):
     return None
 
 
-_RELEASES_SQL = """
-SELECT r.url, r.language, r.published_on, r.content_source, r.title, r.body
+_RELEASE_COLUMNS = "SELECT r.url, r.language, r.published_on, r.content_source, r.title, r.body"
+_RELEASES_SQL = f"""
+{_RELEASE_COLUMNS}
 FROM release_current AS r
 WHERE r.url NOT IN (SELECT url FROM stories)
    OR r.published_on BETWEEN ? AND ?
@@ -235,8 +240,8 @@ WHERE r.url NOT IN (SELECT url FROM stories)
 """
 # The first releases of the stories the loaded releases belong to, when not loaded themselves:
 # a late original is compared with them to know whether it is older.
-_FIRSTS_SQL = """
-SELECT r.url, r.language, r.published_on, r.content_source, r.title, r.body
+_FIRSTS_SQL = f"""
+{_RELEASE_COLUMNS}
 FROM release_current AS r
 WHERE r.url IN (SELECT DISTINCT s.story_id FROM stories AS s WHERE list_contains(?, s.url))
   AND NOT list_contains(?, r.url)
@@ -299,6 +304,11 @@ JOIN release_current AS r ON r.url = m.url
 WHERE s.url = ?
 ORDER BY m.url <> m.story_id, r.published_on NULLS LAST, m.url
 """
+
+
+def story_mates(con, url: str) -> list[str]:
+    """The other releases of url's story (its first release, copies and translations)."""
+    return [row[0] for row in con.execute(_STORY_MEMBERS_SQL, [url]).fetchall() if row[0] != url]
 
 
 def story_lines(con, url: str) -> list[str]:
