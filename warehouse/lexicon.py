@@ -123,6 +123,38 @@ COOPERATION_CUES_ZH = (
     "毗邻",
     "省界",
 )
+# Two members referred to as a pair of places ("the two cities", 两地): with another word of
+# cooperation in the same sentence, this is the two named members acting together even when no
+# one sentence names both. Pairs of parties ("the two sides", 双方) are left out: they are as
+# often two companies signing a contract.
+MEMBER_PAIR_EN = (
+    "the two provinces",
+    "both provinces",
+    "the two cities",
+    "both cities",
+    "the two regions",
+    "both regions",
+    "the two places",
+    "the two localities",
+    "the two municipalities",
+    "the two governments",
+)
+MEMBER_PAIR_ZH = ("两地", "两省", "两市", "两省市", "两区", "两县")
+# Provincial-level places outside the delta. "The two sides" of a release that names one of them
+# may be a member and that place (paired assistance to Xinjiang, a cross-Strait fair), so a
+# pair word anchors a release only when it names none of them.
+NON_MEMBER_PLACES_EN = (
+    "beijing", "tianjin", "hebei", "shanxi", "inner mongolia", "liaoning", "jilin",
+    "heilongjiang", "fujian", "jiangxi", "shandong", "henan", "hubei", "hunan", "guangdong",
+    "guangxi", "hainan", "chongqing", "sichuan", "guizhou", "yunnan", "tibet", "xizang",
+    "shaanxi", "gansu", "qinghai", "ningxia", "xinjiang", "taiwan", "hong kong", "macao",
+    "macau", "cross-strait",
+)  # fmt: skip
+NON_MEMBER_PLACES_ZH = (
+    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "福建", "江西", "山东",
+    "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏",
+    "陕西", "甘肃", "青海", "宁夏", "新疆", "台湾", "香港", "澳门", "海峡两岸",
+)  # fmt: skip
 # The members named as a group ("the four provinces"): in a release that names the delta, this
 # stands for all four members, as 三省一市 does in Chinese.
 MEMBERS_COLLECTIVE_EN = (
@@ -367,6 +399,18 @@ def names_cooperation(text: str) -> bool:
     return any(cue in text for cue in COOPERATION_CUES_ZH) or any(
         count_english(cue, lowered) for cue in COOPERATION_CUES_EN
     )
+
+
+def names_pair_acting(text: str) -> bool:
+    """A prepared sentence says two places act together ("the two cities jointly", 两地共建)."""
+    lowered = text.lower()
+    pairs_zh = [word for word in MEMBER_PAIR_ZH if word in text]
+    pairs_en = [word for word in MEMBER_PAIR_EN if count_english(word, lowered)]
+    if not pairs_zh and not pairs_en:
+        return False
+    for word in pairs_zh:
+        text = text.replace(word, " ")
+    return names_cooperation(text)
 
 
 def names_members_collectively(text: str) -> bool:

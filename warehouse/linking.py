@@ -24,7 +24,7 @@ from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "lex-3"
+METHOD_VERSION = "lex-3.1"
 LINK_THRESHOLD = 0.42  # follow-up threshold, chosen on the tune parts only
 FIELD_THRESHOLD = 0.45  # a follow-up also links every further commitment scoring this much
 STORE_FLOOR = 0.2  # candidates below this are not stored at all
@@ -34,6 +34,7 @@ MAX_REPEATS = 4
 BROAD_TERM_WEIGHT = 0.75  # what a broad field word (catalog broad_terms_*) counts of a term
 HALF_STRENGTH_POINTS = 1.3  # term points at which term strength reaches 0.5
 MEMBERS_TOGETHER_ANCHOR = 0.8
+PAIR_ACTING_ANCHOR = 0.6
 MAX_EVIDENCE_SENTENCES = 3
 MAX_SENTENCE_CHARS = 300
 
@@ -100,6 +101,7 @@ def _hits(terms: Sequence[str], sentence: _Sentence) -> int:
 _DELTA_TERMS = (*lexicon.DELTA_NAMES_EN, *lexicon.DELTA_NAMES_ZH)
 _PROGRAMME_TERMS = (*lexicon.PROGRAMMES_EN, *lexicon.PROGRAMMES_ZH)
 _OTHER_TERMS = (*lexicon.OTHER_REGIONS_EN, *lexicon.OTHER_REGIONS_ZH)
+_NON_MEMBER_TERMS = (*lexicon.NON_MEMBER_PLACES_EN, *lexicon.NON_MEMBER_PLACES_ZH)
 
 
 def _anchor(sentences: list[_Sentence]) -> dict:
@@ -136,6 +138,8 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         + _names_demo_zone(text),
         "provinces": sorted(_members_named(text, in_delta)),
         "members_together": sum(1 for s in sentences if _members_together(s, in_delta)),
+        "pair_acting": sum(1 for s in body if lexicon.names_pair_acting(s.text)),
+        "non_member_places": sum(1 for s in sentences if _hits(_NON_MEMBER_TERMS, s)),
         "other_in_title": any(_hits(_OTHER_TERMS, s) for s in title),
         "other_sentences": sum(1 for s in body if _hits(_OTHER_TERMS, s)),
     }
@@ -173,6 +177,8 @@ def _anchor_factor(facts: dict) -> tuple[float, str]:
         return 0.85, "delta named in several sentences"
     if facts["members_together"] and not facts["other_sentences"]:
         return MEMBERS_TOGETHER_ANCHOR, "two or more members acting together in one sentence"
+    if members == 2 and facts["pair_acting"] and not _elsewhere(facts):
+        return PAIR_ACTING_ANCHOR, "two members named, acting as a pair (the two sides, 两地)"
     if facts["delta_sentences"] == 1 and members >= 2:
         return 0.7, "delta named once, with two or more members"
     if members >= 3:
@@ -182,6 +188,11 @@ def _anchor_factor(facts: dict) -> tuple[float, str]:
     if facts["delta_sentences"] == 1:
         return 0.3, "delta named once in passing"
     return 0.0, "no delta anchor"
+
+
+def _elsewhere(facts: dict) -> bool:
+    """The release also names a place outside the delta, which "the two sides" may include."""
+    return bool(facts["other_sentences"] or facts["other_in_title"] or facts["non_member_places"])
 
 
 def _other_region_penalty(facts: dict) -> float:

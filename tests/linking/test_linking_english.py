@@ -1,6 +1,8 @@
 """English phrasings the linker must understand: spelling variants, the members named as a
 group, cooperation cues, and English synonyms of catalog terms (invented releases)."""
 
+import pytest
+
 from warehouse import lexicon
 from warehouse.linking import link_text
 
@@ -64,3 +66,76 @@ def test_implementation_plan_for_the_outline_is_a_mechanism_follow_up(catalog):
     assert "plan.three_year_action_plan" in linked and {link.field for link in decision.links} == {
         "mechanism"
     }
+
+
+PAIR_REASON = "two members named, acting as a pair"
+
+
+def test_two_members_named_apart_but_acting_as_a_pair_are_a_followup(catalog):
+    title = "Shanghai specialists hold remote consultations for county hospitals"
+    body = (
+        "Doctors at two Shanghai hospitals now examine patients in county hospitals over a "
+        "dedicated 5G network. The hospitals are in Lu'an, Anhui province. The link is part of "
+        "medical cooperation between the two regions, which plan more remote clinics next year."
+    )
+    decision = link_text(title, body, "en", catalog)
+    assert decision.anchor["reason"].startswith(PAIR_REASON)
+    assert decision.is_followup
+
+
+def test_chinese_pair_words_tie_two_members_named_in_different_sentences(catalog):
+    title = "南京至马鞍山城际铁路隧道全线贯通"
+    body = (
+        "南京至马鞍山城际铁路隧道日前全线贯通，线路北起南京南站，终至马鞍山市区。"
+        "项目由两地共同投资、统一标准建设，建成后通勤时间缩短到四十分钟以内。"
+    )
+    decision = link_text(title, body, "zh", catalog)
+    assert decision.anchor["reason"].startswith(PAIR_REASON)
+    assert decision.is_followup and "transport" in {link.field for link in decision.links}
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "language"),
+    [
+        pytest.param(
+            "Jiangsu opens a new bridge; Shanghai traffic unaffected",
+            "A new bridge opened in Nantong on Monday. Traffic in Shanghai was normal. "
+            "The two cities each reported record visitor numbers over the holiday.",
+            "en",
+            id="pair-without-cooperation",
+        ),
+        pytest.param(
+            "合肥、苏州中欧班列开行量均创新高",
+            "今年前十个月，合肥中欧班列开行700列，江苏苏州开行500列。"
+            "两地班列货物以电子产品和汽车零部件为主，有关部门将加密至中亚的班次。",
+            "zh",
+            id="two-places-counted-side-by-side",
+        ),
+        pytest.param(
+            "吴江一家面料企业与湖州企业签订采购合同",
+            "苏州吴江一家面料企业与浙江湖州一家印染企业签订三年采购合同，金额约三亿元。"
+            "双方表示还将携手开拓海外市场，在新工艺研发上开展合作。",
+            "zh",
+            id="two-companies-are-not-two-places",
+        ),
+        pytest.param(
+            "上海企业参与海峡两岸经贸交流会",
+            "上海多家企业参加在厦门举行的海峡两岸经贸交流会，双方签署合作协议。"
+            "江苏代表团也到会参观。",
+            "zh",
+            id="cross-strait-two-sides",
+        ),
+        pytest.param(
+            "Yangtze River Economic Belt forum: Jiangsu and Anhui delegations attend",
+            "Officials from Jiangsu spoke at the Yangtze River Economic Belt forum in Wuhan. "
+            "Anhui sent a delegation, and the two sides signed an agreement on river shipping. "
+            "The Yangtze River Economic Belt covers eleven provinces.",
+            "en",
+            id="other-regional-strategy",
+        ),
+    ],
+)
+def test_pair_words_without_members_acting_together_do_not_anchor(catalog, title, body, language):
+    decision = link_text(title, body, language, catalog)
+    assert not decision.anchor["reason"].startswith(PAIR_REASON)
+    assert not decision.is_followup
