@@ -8,6 +8,8 @@ hyphens and curly quotes are normalised, and terms match as whole words (plural 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import threading
@@ -197,27 +199,37 @@ OTHER_REGIONS_ZH = (
     "东北振兴",
 )
 
-# The four members and their main cities and districts (for "two or more members together"):
-# English names, then Chinese names, space-separated.
+# The four members and their main cities, districts and border counties (for "two or more
+# members together"): English names, then Chinese names, space-separated. Chinese names are
+# found as substrings, so names that also occur inside common words or other names are left
+# out in Chinese: 江宁 (浙江宁波), 宜兴 (适宜兴建), 来安 (带来安全), 广德 (推广德国), 静安, 启东,
+# 淮北; 金山 only as 金山区 (金山银山, Zhenjiang's 金山寺).
 _PROVINCE_NAME_LISTS = {
     "shanghai": (
-        "shanghai qingpu songjiang jiading pudong minhang hongqiao lin-gang",
-        "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港",
+        "shanghai qingpu songjiang jiading pudong minhang hongqiao lin-gang jinshan fengxian "
+        "chongming xuhui yangpu jing'an",
+        "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港 金山区 奉贤 崇明 徐汇 杨浦",
     ),
     "jiangsu": (
         "jiangsu nanjing suzhou wuxi changzhou nantong wujiang kunshan yancheng yangzhou "
-        "zhenjiang xuzhou lianyungang huai'an suqian",
-        "江苏 南京 苏州 无锡 常州 南通 吴江 昆山 盐城 扬州 镇江 徐州 连云港 淮安 宿迁",
+        "zhenjiang xuzhou lianyungang huai'an suqian taicang changshu zhangjiagang jiangyin "
+        "yixing liyang jiangning pukou gaochun qidong rugao xuyi jintan",
+        "江苏 南京 苏州 无锡 常州 南通 吴江 昆山 盐城 扬州 镇江 徐州 连云港 淮安 宿迁 泰州 "
+        "太仓 常熟 张家港 江阴 溧阳 浦口 高淳 如皋 盱眙 金坛",
     ),
     "zhejiang": (
         "zhejiang hangzhou ningbo jiaxing jiashan huzhou shaoxing jinhua wenzhou zhoushan "
-        "quzhou lishui haining pinghu",
-        "浙江 浙 杭州 宁波 嘉兴 嘉善 湖州 绍兴 金华 温州 舟山 衢州 丽水 海宁 平湖",
+        "quzhou lishui haining pinghu anji deqing tongxiang yuyao yiwu keqiao xiaoshan yuhang "
+        "chun'an",
+        "浙江 浙 杭州 宁波 嘉兴 嘉善 湖州 绍兴 金华 温州 舟山 衢州 丽水 海宁 平湖 台州 "
+        "德清 桐乡 慈溪 余姚 义乌 柯桥 萧山 余杭 淳安",
     ),
     "anhui": (
         "anhui hefei wuhu xuancheng huangshan ma'anshan maanshan chuzhou anqing bengbu "
-        "chizhou tongling lu'an",
-        "安徽 皖 合肥 芜湖 宣城 黄山 马鞍山 滁州 安庆 蚌埠 池州 铜陵 六安",
+        "chizhou tongling lu'an langxi guangde dangtu quanjiao lai'an tianchang huainan "
+        "huaibei bozhou",
+        "安徽 皖 合肥 芜湖 宣城 黄山 马鞍山 滁州 安庆 蚌埠 池州 铜陵 六安 郎溪 当涂 全椒 "
+        "淮南 亳州 宿州 歙县 绩溪",
     ),
 }
 PROVINCE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -481,3 +493,23 @@ def programme_keys(text: str) -> frozenset[str]:
         if any(name in text for name in names_zh)
         or any(count_english(name, lowered) for name in names_en)
     )
+
+
+# ------------------------------------------------------------------- fingerprint
+
+
+@lru_cache(maxsize=1)
+def vocabulary_digest() -> str:
+    """A fingerprint of every word list and pattern here and of the jieba dictionary: editing
+    one changes links, so it is part of the method version and makes the next run relink."""
+    parts = [
+        f"{name}={json.dumps(value, ensure_ascii=False, sort_keys=True, default=_pattern)}"
+        for name, value in sorted(globals().items())
+        if name.lstrip("_").isupper() and isinstance(value, tuple | dict | re.Pattern | int)
+    ]
+    parts.append(USER_DICT.read_text(encoding="utf-8") if USER_DICT.is_file() else "")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:8]
+
+
+def _pattern(value: re.Pattern) -> str:
+    return value.pattern

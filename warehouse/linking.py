@@ -480,9 +480,12 @@ def _chosen_links(
 
 
 def method_version(catalog: Sequence[Commitment]) -> str:
-    """METHOD_VERSION plus the catalog's and the field model's digests: editing the catalog
-    or retraining the model relinks everything."""
-    return f"{METHOD_VERSION}+{catalog_digest(list(catalog))}+{fieldmodel.model_digest()}"
+    """METHOD_VERSION plus digests of the catalog, the field model and the lexicon's word
+    lists: editing terms or place names, or retraining the model, relinks everything."""
+    catalog_part = catalog_digest(list(catalog))
+    return (
+        f"{METHOD_VERSION}+{catalog_part}+{fieldmodel.model_digest()}+{lexicon.vocabulary_digest()}"
+    )
 
 
 def read_threshold(con, key: str = "link_threshold", default: float = LINK_THRESHOLD) -> float:

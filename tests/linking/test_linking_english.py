@@ -139,3 +139,27 @@ def test_pair_words_without_members_acting_together_do_not_anchor(catalog, title
     decision = link_text(title, body, language, catalog)
     assert not decision.anchor["reason"].startswith(PAIR_REASON)
     assert not decision.is_followup
+
+
+def test_border_districts_and_counties_name_their_members(catalog):
+    title = "Road between Jinshan and Pinghu opens to traffic"
+    body = (
+        "A road in Shanghai's Jinshan district that stopped short of the provincial line now "
+        "joins an avenue in Pinghu. Drivers save a 9 km detour."
+    )
+    decision = link_text(title, body, "en", catalog)
+    assert decision.anchor["provinces"] == ["shanghai", "zhejiang"]
+    assert decision.is_followup and "transport" in {link.field for link in decision.links}
+
+
+@pytest.mark.parametrize(
+    ("text", "members"),
+    [
+        pytest.param("代表团先后到访浙江宁波和合肥", {"zhejiang", "anhui"}, id="zhejiang-ningbo"),
+        pytest.param("该地块适宜兴建物流园区，带来安全隐患的仓库将搬迁", set(), id="common-words"),
+        pytest.param("践行绿水青山就是金山银山理念", set(), id="jinshan-saying"),
+        pytest.param("金山区与平湖市共建产业园", {"shanghai", "zhejiang"}, id="jinshan-district"),
+    ],
+)
+def test_chinese_place_names_inside_other_words_name_no_member(text, members):
+    assert lexicon.provinces_named(lexicon.prepare(text)) == members

@@ -115,3 +115,26 @@ def test_changed_catalog_relinks_everything(con, catalog):
     }
     assert versions == {method_version(smaller)}
     assert "transport.rail" not in {row[0] for row in links_of(con, RAIL[0])}
+
+
+@pytest.fixture
+def fresh_vocabulary_digest():
+    from warehouse import lexicon
+
+    lexicon.vocabulary_digest.cache_clear()
+    yield
+    lexicon.vocabulary_digest.cache_clear()
+
+
+def test_an_edited_word_list_relinks_everything(con, catalog, monkeypatch, fresh_vocabulary_digest):
+    from warehouse import lexicon
+
+    link_pending(con, "run-1", catalog)
+    before = method_version(catalog)
+    monkeypatch.setattr(lexicon, "MEMBER_PAIR_ZH", (*lexicon.MEMBER_PAIR_ZH, "两镇"))
+    lexicon.vocabulary_digest.cache_clear()
+    after = method_version(catalog)
+    assert after != before
+    link_pending(con, "run-2", catalog)
+    versions = {r[0] for r in con.execute("SELECT method_version FROM linked_releases").fetchall()}
+    assert versions == {after}
