@@ -139,7 +139,6 @@ MEMBER_PAIR_EN = (
     "the two places",
     "the two localities",
     "the two municipalities",
-    "the two governments",
 )
 MEMBER_PAIR_ZH = ("两地", "两省", "两市", "两省市", "两区", "两县")
 # Provincial-level places outside the delta. "The two sides" of a release that names one of them
@@ -200,19 +199,22 @@ OTHER_REGIONS_ZH = (
 )
 
 # The four members and their main cities, districts and border counties (for "two or more
-# members together"): English names, then Chinese names, space-separated. Chinese names are
-# found as substrings, so names that also occur inside common words or other names are left
-# out in Chinese: 江宁 (浙江宁波), 宜兴 (适宜兴建), 来安 (带来安全), 广德 (推广德国), 静安, 启东,
-# 淮北; 金山 only as 金山区 (金山银山, Zhenjiang's 金山寺).
+# members together"): English names, then Chinese names, space-separated. Chinese names count on
+# jieba token boundaries (provinces_named); names that jieba may still cut wrongly, or that
+# mean something else, are left out in Chinese: 江宁 (浙江宁波), 宜兴 (适宜兴建), 来安 (带来安全),
+# 广德 (推广德国), 静安, 启东, 淮北, 天长 (天长地久); 金山 only as 金山区 (金山银山,
+# Zhenjiang's 金山寺).
+# Left out in English: Taizhou (泰州 in Jiangsu and 台州 in Zhejiang), Yangpu (also Hainan's port),
+# Cixi (an empress).
 _PROVINCE_NAME_LISTS = {
     "shanghai": (
         "shanghai qingpu songjiang jiading pudong minhang hongqiao lin-gang jinshan fengxian "
-        "chongming xuhui yangpu jing'an",
+        "chongming xuhui jing'an jingan",
         "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港 金山区 奉贤 崇明 徐汇 杨浦",
     ),
     "jiangsu": (
         "jiangsu nanjing suzhou wuxi changzhou nantong wujiang kunshan yancheng yangzhou "
-        "zhenjiang xuzhou lianyungang huai'an suqian taicang changshu zhangjiagang jiangyin "
+        "zhenjiang xuzhou lianyungang huai'an huaian suqian taicang changshu zhangjiagang jiangyin "
         "yixing liyang jiangning pukou gaochun qidong rugao xuyi jintan",
         "江苏 南京 苏州 无锡 常州 南通 吴江 昆山 盐城 扬州 镇江 徐州 连云港 淮安 宿迁 泰州 "
         "太仓 常熟 张家港 江阴 溧阳 浦口 高淳 如皋 盱眙 金坛",
@@ -220,13 +222,13 @@ _PROVINCE_NAME_LISTS = {
     "zhejiang": (
         "zhejiang hangzhou ningbo jiaxing jiashan huzhou shaoxing jinhua wenzhou zhoushan "
         "quzhou lishui haining pinghu anji deqing tongxiang yuyao yiwu keqiao xiaoshan yuhang "
-        "chun'an",
+        "chun'an chunan",
         "浙江 浙 杭州 宁波 嘉兴 嘉善 湖州 绍兴 金华 温州 舟山 衢州 丽水 海宁 平湖 台州 "
         "德清 桐乡 慈溪 余姚 义乌 柯桥 萧山 余杭 淳安",
     ),
     "anhui": (
         "anhui hefei wuhu xuancheng huangshan ma'anshan maanshan chuzhou anqing bengbu "
-        "chizhou tongling lu'an langxi guangde dangtu quanjiao lai'an tianchang huainan "
+        "chizhou tongling lu'an langxi guangde dangtu quanjiao lai'an laian tianchang huainan "
         "huaibei bozhou",
         "安徽 皖 合肥 芜湖 宣城 黄山 马鞍山 滁州 安庆 蚌埠 池州 铜陵 六安 郎溪 当涂 全椒 "
         "淮南 亳州 宿州 歙县 绩溪",
@@ -433,20 +435,63 @@ def names_members_collectively(text: str) -> bool:
     )
 
 
-# Place names that contain a member's city but lie elsewhere: Shanghai's Nanjing Road.
-_NOT_A_MEMBER_RE = re.compile(r"南京(?:东|西)?路|nanjing (?:east |west )?road", re.I)
+# Names that contain a member's place but mean something else, which jieba's token boundaries
+# do not rule out: Shanghai's Nanjing Road and Suzhou Creek, 太仓促 (too hasty), 复合肥
+# (compound fertiliser), 应当涂 (should paint), 师德清单 (a list of teachers' ethics), Huangshan's
+# 太平湖, Tianjin's 临港, the Shanghai and Shenzhen stock markets (沪深).
+_NOT_A_MEMBER_RE = re.compile(
+    r"南京(?:东|西)?路|nanjing (?:east |west )?road|苏州河|suzhou creek|太仓促|复合肥|应当涂"
+    r"|德清单|太平湖|天津临港|沪深",
+    re.I,
+)
+# Shanghai's streets named after other provinces (四川北路, 西藏南路), and 隆重庆祝, which jieba
+# may cut as 隆/重庆/祝: none names a place outside the delta.
+_NOT_ELSEWHERE_RE = re.compile(
+    "(?:" + "|".join(NON_MEMBER_PLACES_ZH) + r")(?:东|西|南|北|中)?路|隆重庆"
+)
 
 
-def provinces_named(text: str) -> set[str]:
-    """Which of the four members (or their cities) a prepared text names."""
-    text = _NOT_A_MEMBER_RE.sub(" ", text)
-    lowered = text.lower()
+def provinces_named(text: str, seg: Segmented | None = None) -> set[str]:
+    """Which of the four members (or their cities) a prepared text names. Chinese names of two
+    or more characters count only on jieba token boundaries (南通 is not in 湖南通过); pass the
+    text's segmentation when it is at hand."""
+    masked = _mask(_NOT_A_MEMBER_RE, text)
+    lowered = masked.lower()
+    if seg is None and has_cjk(text):
+        seg = segment(text)
     return {
         province
         for province, (names_en, names_zh) in PROVINCE_NAMES.items()
-        if any(name in text for name in names_zh)
+        if any(_names_place(name, masked, seg) for name in names_zh)
         or any(count_english(name, lowered) for name in names_en)
     }
+
+
+def names_non_member_place(text: str, seg: Segmented | None) -> bool:
+    """A prepared sentence names a province or region outside the delta (not a street)."""
+    masked = _mask(_NOT_ELSEWHERE_RE, text)
+    lowered = masked.lower()
+    return any(_names_place(name, masked, seg) for name in NON_MEMBER_PLACES_ZH) or any(
+        count_english(name, lowered) for name in NON_MEMBER_PLACES_EN
+    )
+
+
+def _mask(pattern: re.Pattern, text: str) -> str:
+    """Blank out the matches, keeping every other character at its offset."""
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _names_place(name: str, masked: str, seg: Segmented | None) -> bool:
+    """A Chinese place name in masked text: on token boundaries, or anywhere for a one-character
+    abbreviation (沪, 浙, 皖), which jieba keeps inside words like 沪苏."""
+    if len(name) == 1 or seg is None:
+        return name in masked
+    start = masked.find(name)
+    while start >= 0:
+        if start in seg.starts and start + len(name) in seg.ends:
+            return True
+        start = masked.find(name, start + 1)
+    return False
 
 
 # ------------------------------------------------------------------- cross-language keys
@@ -500,16 +545,23 @@ def programme_keys(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def vocabulary_digest() -> str:
-    """A fingerprint of every word list and pattern here and of the jieba dictionary: editing
-    one changes links, so it is part of the method version and makes the next run relink."""
+    """A fingerprint of every word list and pattern here and of our jieba user dictionary
+    (yrd_dict.txt): editing one changes links, so it is part of the method version and makes
+    the next run relink. jieba's and opencc's own dictionaries are pinned by their versions."""
     parts = [
         f"{name}={json.dumps(value, ensure_ascii=False, sort_keys=True, default=_pattern)}"
         for name, value in sorted(globals().items())
-        if name.lstrip("_").isupper() and isinstance(value, tuple | dict | re.Pattern | int)
+        if name.lstrip("_").isupper()
+        and isinstance(value, tuple | list | set | frozenset | dict | re.Pattern | int)
     ]
     parts.append(USER_DICT.read_text(encoding="utf-8") if USER_DICT.is_file() else "")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:8]
 
 
-def _pattern(value: re.Pattern) -> str:
-    return value.pattern
+def _pattern(value: object) -> object:
+    """JSON for what json cannot write itself: a pattern's text, a set's sorted items."""
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    return repr(value)

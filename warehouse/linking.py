@@ -69,12 +69,19 @@ class _Sentence:
     seg: lexicon.Segmented | None
     in_title: bool
     counts: dict[str, int] = field(default_factory=dict, compare=False)
+    places: list[set[str]] = field(default_factory=list, compare=False)
 
     def count(self, term: str) -> int:
         """Occurrences of a term, memoised: many commitments share terms."""
         if term not in self.counts:
             self.counts[term] = lexicon.count_term(term, self.lowered, self.seg)
         return self.counts[term]
+
+    def members(self) -> set[str]:
+        """The members this sentence names, memoised: the anchor asks three times."""
+        if not self.places:
+            self.places.append(lexicon.provinces_named(self.text, self.seg))
+        return self.places[0]
 
 
 # ------------------------------------------------------------------ document preparation
@@ -101,7 +108,6 @@ def _hits(terms: Sequence[str], sentence: _Sentence) -> int:
 _DELTA_TERMS = (*lexicon.DELTA_NAMES_EN, *lexicon.DELTA_NAMES_ZH)
 _PROGRAMME_TERMS = (*lexicon.PROGRAMMES_EN, *lexicon.PROGRAMMES_ZH)
 _OTHER_TERMS = (*lexicon.OTHER_REGIONS_EN, *lexicon.OTHER_REGIONS_ZH)
-_NON_MEMBER_TERMS = (*lexicon.NON_MEMBER_PLACES_EN, *lexicon.NON_MEMBER_PLACES_ZH)
 
 
 def _anchor(sentences: list[_Sentence]) -> dict:
@@ -124,7 +130,7 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
     delta_body = sum(1 for s in body if _hits(_DELTA_TERMS, s))
     short_title = any(lexicon.count_english("delta", s.lowered) for s in title)
     in_delta = delta_body > 0 or any(_hits(_DELTA_TERMS, s) for s in title)
-    members_in_body = len(lexicon.provinces_named(" ".join(s.text for s in body)))
+    members_in_body = len(_members_named(body, in_delta=False))
     return {
         "delta_in_title": any(_hits(_DELTA_TERMS, s) for s in title)
         or (
@@ -136,25 +142,27 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         "delta_sentences": delta_body,
         "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
         + _names_demo_zone(text),
-        "provinces": sorted(_members_named(text, in_delta)),
+        "provinces": sorted(_members_named(sentences, in_delta)),
         "members_together": sum(1 for s in sentences if _members_together(s, in_delta)),
         "pair_acting": sum(1 for s in body if lexicon.names_pair_acting(s.text)),
-        "non_member_places": sum(1 for s in sentences if _hits(_NON_MEMBER_TERMS, s)),
+        "non_member_places": sum(
+            1 for s in sentences if lexicon.names_non_member_place(s.text, s.seg)
+        ),
         "other_in_title": any(_hits(_OTHER_TERMS, s) for s in title),
         "other_sentences": sum(1 for s in body if _hits(_OTHER_TERMS, s)),
     }
 
 
-def _members_named(text: str, in_delta: bool) -> set[str]:
+def _members_named(sentences: list[_Sentence], in_delta: bool) -> set[str]:
     """Members named one by one, or all four when a delta release says "the four provinces"."""
-    if in_delta and lexicon.names_members_collectively(text):
+    if in_delta and any(lexicon.names_members_collectively(s.text) for s in sentences):
         return set(PROVINCES)
-    return lexicon.provinces_named(text)
+    return set().union(*(s.members() for s in sentences))
 
 
 def _members_together(sentence: _Sentence, in_delta: bool) -> bool:
     """Two or more members in one sentence with a word of cooperation."""
-    members = _members_named(sentence.text, in_delta)
+    members = _members_named([sentence], in_delta)
     return len(members) >= 2 and lexicon.names_cooperation(sentence.text)
 
 
@@ -177,10 +185,10 @@ def _anchor_factor(facts: dict) -> tuple[float, str]:
         return 0.85, "delta named in several sentences"
     if facts["members_together"] and not facts["other_sentences"]:
         return MEMBERS_TOGETHER_ANCHOR, "two or more members acting together in one sentence"
-    if members == 2 and facts["pair_acting"] and not _elsewhere(facts):
-        return PAIR_ACTING_ANCHOR, "two members named, acting as a pair (the two sides, 两地)"
     if facts["delta_sentences"] == 1 and members >= 2:
         return 0.7, "delta named once, with two or more members"
+    if members == 2 and facts["pair_acting"] and not _elsewhere(facts):
+        return PAIR_ACTING_ANCHOR, "two members named, acting as a pair (the two cities, 两地共建)"
     if members >= 3:
         return 0.6, "three or more members named"
     if members == 2:
@@ -191,7 +199,7 @@ def _anchor_factor(facts: dict) -> tuple[float, str]:
 
 
 def _elsewhere(facts: dict) -> bool:
-    """The release also names a place outside the delta, which "the two sides" may include."""
+    """The release also names a place outside the delta, which "the two cities" may include."""
     return bool(facts["other_sentences"] or facts["other_in_title"] or facts["non_member_places"])
 
 

@@ -126,6 +126,26 @@ def test_chinese_pair_words_tie_two_members_named_in_different_sentences(catalog
             id="cross-strait-two-sides",
         ),
         pytest.param(
+            "上海专家谈公交规划",
+            "上海一位交通专家表示，规划时间太仓促。两地将共同推进公交互联互通，开通跨省公交。",
+            "zh",
+            id="taicang-inside-too-hasty",
+        ),
+        pytest.param(
+            "上海与喀什两地共建产业园",
+            "上海援疆前方指挥部介绍，上海与新疆喀什两地共同建设的产业园新签约项目12个。"
+            "江苏一家纺织企业也到会参展。",
+            "zh",
+            id="pair-with-a-place-outside-the-delta",
+        ),
+        pytest.param(
+            "Shanghai aid team opens clinic in Kashgar",
+            "A Shanghai medical team opened a clinic in Kashgar, Xinjiang. A Jiangsu company "
+            "donated the equipment. The two cities signed a cooperation agreement on training.",
+            "en",
+            id="english-pair-with-xinjiang",
+        ),
+        pytest.param(
             "Yangtze River Economic Belt forum: Jiangsu and Anhui delegations attend",
             "Officials from Jiangsu spoke at the Yangtze River Economic Belt forum in Wuhan. "
             "Anhui sent a delegation, and the two sides signed an agreement on river shipping. "
@@ -158,8 +178,34 @@ def test_border_districts_and_counties_name_their_members(catalog):
         pytest.param("代表团先后到访浙江宁波和合肥", {"zhejiang", "anhui"}, id="zhejiang-ningbo"),
         pytest.param("该地块适宜兴建物流园区，带来安全隐患的仓库将搬迁", set(), id="common-words"),
         pytest.param("践行绿水青山就是金山银山理念", set(), id="jinshan-saying"),
+        pytest.param("湖南通过审议，我对这里非常熟悉，美丽水乡", set(), id="token-boundaries"),
+        pytest.param("时间太仓促，复合肥应当涂抹，师德清单", set(), id="masked-phrases"),
+        pytest.param("上海苏州河畔，沪深两市上涨", {"shanghai"}, id="suzhou-creek-and-stocks"),
+        pytest.param("马鞍山东站开通", {"anhui"}, id="maanshan-east-station"),
         pytest.param("金山区与平湖市共建产业园", {"shanghai", "zhejiang"}, id="jinshan-district"),
     ],
 )
 def test_chinese_place_names_inside_other_words_name_no_member(text, members):
     assert lexicon.provinces_named(lexicon.prepare(text)) == members
+
+
+def test_a_shanghai_street_named_after_a_province_is_not_a_place_outside_the_delta(catalog):
+    title = "沪苏两地共建社区文化项目"
+    body = (
+        "上海交响乐团在四川北路社区举办公益演出。江苏一家文化企业提供赞助。"
+        "两地将共同推进公共文化服务合作，明年联合举办更多演出。"
+    )
+    decision = link_text(title, body, "zh", catalog)
+    assert decision.anchor["non_member_places"] == 0
+    assert decision.anchor["reason"].startswith(PAIR_REASON)
+
+
+def test_a_delta_release_with_a_pair_keeps_the_stronger_delta_anchor(catalog):
+    title = "Kunshan bus line extended"
+    body = (
+        "A bus line now runs from Qingpu to Kunshan. It serves Yangtze River Delta integration. "
+        "Officials of the two cities signed a cooperation agreement on fares."
+    )
+    decision = link_text(title, body, "en", catalog)
+    assert decision.anchor["reason"] == "delta named once, with two or more members"
+    assert decision.anchor["factor"] == 0.7
