@@ -111,13 +111,17 @@ _OTHER_TERMS = (*lexicon.OTHER_REGIONS_EN, *lexicon.OTHER_REGIONS_ZH)
 
 
 def _anchor(sentences: list[_Sentence]) -> dict:
-    """How firmly the release is set in the delta (factor 0..1) and why."""
+    """How firmly the release is set in the delta (factor 0..1), why, and the sentence that
+    shows it (none when the members are only named, each on its own)."""
     facts = _anchor_facts(sentences)
-    factor, reason = _anchor_factor(facts)
+    factor, reason, shown_by = _anchor_factor(facts)
     penalty = _other_region_penalty(facts)
+    witnesses = _anchor_witnesses(sentences, facts)
     return {
         **facts,
         "factor": round(factor * penalty, 4),
+        "sentence": witnesses.get(shown_by, ""),
+        "other_region_sentence": witnesses["other"] if penalty < 1 else "",
         "reason": reason,
         "other_region_penalty": penalty,
     }
@@ -132,6 +136,7 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
     in_delta = delta_body > 0 or any(_hits(_DELTA_TERMS, s) for s in title)
     members_in_body = len(_members_named(body, in_delta=False))
     return {
+        "in_delta": in_delta,
         "delta_in_title": any(_hits(_DELTA_TERMS, s) for s in title)
         or (
             short_title
@@ -174,28 +179,47 @@ def _names_demo_zone(text: str) -> int:
     )
 
 
-def _anchor_factor(facts: dict) -> tuple[float, str]:
-    """Ordered rules, strongest first; a single passing mention stays weak."""
+def _anchor_factor(facts: dict) -> tuple[float, str, str]:
+    """Ordered rules, strongest first; a single passing mention stays weak. Returns the
+    factor, the reason, and which kind of sentence shows it (see _anchor_witnesses)."""
     members = len(facts["provinces"])
     if facts["delta_in_title"] or facts["programme_in_title"]:
-        return 1.0, "delta or programme named in the title"
+        return 1.0, "delta or programme named in the title", "title"
     if facts["programme_sentences"]:
-        return 0.9, "delta programme named in the body"
+        return 0.9, "delta programme named in the body", "programme"
     if facts["delta_sentences"] >= 2:
-        return 0.85, "delta named in several sentences"
+        return 0.85, "delta named in several sentences", "delta"
     if facts["members_together"] and not facts["other_sentences"]:
-        return MEMBERS_TOGETHER_ANCHOR, "two or more members acting together in one sentence"
+        reason = "two or more members acting together in one sentence"
+        return MEMBERS_TOGETHER_ANCHOR, reason, "together"
     if facts["delta_sentences"] == 1 and members >= 2:
-        return 0.7, "delta named once, with two or more members"
+        return 0.7, "delta named once, with two or more members", "delta"
     if members == 2 and facts["pair_acting"] and not _elsewhere(facts):
-        return PAIR_ACTING_ANCHOR, "two members named, acting as a pair (the two cities, 两地共建)"
+        reason = "two members named, acting as a pair (the two cities, 两地共建)"
+        return PAIR_ACTING_ANCHOR, reason, "pair"
     if members >= 3:
-        return 0.6, "three or more members named"
+        return 0.6, "three or more members named", ""
     if members == 2:
-        return 0.45, "two members named"
+        return 0.45, "two members named", ""
     if facts["delta_sentences"] == 1:
-        return 0.3, "delta named once in passing"
-    return 0.0, "no delta anchor"
+        return 0.3, "delta named once in passing", "delta"
+    return 0.0, "no delta anchor", ""
+
+
+def _anchor_witnesses(sentences: list[_Sentence], facts: dict) -> dict[str, str]:
+    """The first sentence of each kind an anchor rule counts, clipped for display."""
+    tests = {
+        "title": lambda s: s.in_title,
+        "programme": lambda s: not s.in_title and _hits(_PROGRAMME_TERMS, s),
+        "delta": lambda s: not s.in_title and _hits(_DELTA_TERMS, s),
+        "together": lambda s: _members_together(s, facts["in_delta"]),
+        "pair": lambda s: not s.in_title and lexicon.names_pair_acting(s.text),
+        "other": lambda s: _hits(_OTHER_TERMS, s),
+    }
+    return {
+        kind: next((s.text[:MAX_SENTENCE_CHARS] for s in sentences if test(s)), "")
+        for kind, test in tests.items()
+    }
 
 
 def _elsewhere(facts: dict) -> bool:
@@ -473,6 +497,8 @@ def link_text(
         (c for c in scored if c.score >= store_floor and c.score > 0),
         key=lambda c: (-c.score, c.field != best_field, not c.parts["primary"], c.commitment_id),
     )
+    for candidate in candidates:  # every link keeps why the release is set in the delta
+        candidate.parts.update(anchor_reason=anchor["reason"], anchor_sentence=anchor["sentence"])
     best = candidates[0].score if candidates else 0.0
     links = _chosen_links(candidates, threshold, field_threshold)
     logger.debug("linked %r (%s): best %.3f, %d links", title[:60], language, best, len(links))
@@ -609,8 +635,10 @@ def explain(
         f"further fields at {field_threshold:.2f}; method {METHOD_VERSION})",
         f"anchor: factor {anchor['factor']:.2f} - {anchor['reason']}; members named: "
         f"{', '.join(anchor['provinces']) or 'none'}",
+        *_quoted(anchor["sentence"]),
         f"near-miss penalty: x{anchor['other_region_penalty']}"
         + (" (another regional strategy named)" if anchor["other_region_penalty"] < 1 else ""),
+        *_quoted(anchor["other_region_sentence"]),
     ]
     linked = {c.commitment_id for c in decision.links}
     best_field = decision.candidates[0].field if decision.candidates else None
@@ -621,10 +649,15 @@ def explain(
             f"title "
             f"terms {c.parts['title_terms'] or '-'}; body terms {c.parts['body_terms'] or '-'}"
         )
-        lines += [f"        > {sentence}" for sentence in c.sentences[:2]]
+        lines += [line for sentence in c.sentences[:2] for line in _quoted(sentence)]
     silent = len(catalog) - len(decision.candidates)
     lines.append(f"{silent} commitment(s) matched no term (or need a member not named)")
     return lines
+
+
+def _quoted(sentence: str) -> list[str]:
+    """An evidence sentence as an indented quote line, or nothing."""
+    return [f"        > {sentence}"] if sentence else []
 
 
 def _score_reason(candidate: LinkCandidate, best_field: str | None) -> str:

@@ -209,3 +209,26 @@ def test_a_delta_release_with_a_pair_keeps_the_stronger_delta_anchor(catalog):
     decision = link_text(title, body, "en", catalog)
     assert decision.anchor["reason"] == "delta named once, with two or more members"
     assert decision.anchor["factor"] == 0.7
+
+
+def test_explain_quotes_the_sentence_behind_the_anchor_and_the_near_miss(catalog):
+    from warehouse.linking import explain
+
+    lines = explain(
+        "南京至马鞍山城际铁路隧道全线贯通",
+        "南京至马鞍山城际铁路隧道日前全线贯通。项目由两地共同投资、统一标准建设。",
+        "zh",
+        catalog,
+    )
+    anchor_at = next(i for i, line in enumerate(lines) if line.startswith("anchor:"))
+    assert PAIR_REASON in lines[anchor_at]
+    assert lines[anchor_at + 1].strip() == "> 项目由两地共同投资、统一标准建设。"
+    near_miss = explain(
+        "Yangtze River Economic Belt forum held in Wuhan",
+        "Officials from Jiangsu and Shanghai spoke about river shipping.",
+        "en",
+        catalog,
+    )
+    penalty_at = next(i for i, line in enumerate(near_miss) if line.startswith("near-miss"))
+    assert "another regional strategy" in near_miss[penalty_at]
+    assert near_miss[penalty_at + 1].strip() == "> Yangtze River Economic Belt forum held in Wuhan"

@@ -71,6 +71,8 @@ def test_link_pending_links_followups_with_evidence(con, catalog):
     assert "沪苏湖铁路" in evidence["terms"]
     assert any("沪苏湖铁路" in s for s in evidence["sentences"])
     assert evidence["parts"]["anchor"] == 1.0
+    assert evidence["parts"]["anchor_reason"] == "delta or programme named in the title"
+    assert evidence["parts"]["anchor_sentence"] == RAIL[2]
     marks = dict(con.execute("SELECT url, is_followup FROM linked_releases").fetchall())
     assert marks == {RAIL[0]: True, OFFICE[0]: True, WEATHER[0]: False}
 
