@@ -147,6 +147,7 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         "delta_sentences": delta_body,
         "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
         + _names_demo_zone(text),
+        "demo_zone_parts": _names_demo_zone(text),
         "provinces": sorted(_members_named(sentences, in_delta)),
         "members_together": sum(1 for s in sentences if _members_together(s, in_delta)),
         "pair_acting": sum(1 for s in body if lexicon.names_pair_acting(s.text)),
@@ -179,14 +180,23 @@ def _names_demo_zone(text: str) -> int:
     )
 
 
+def _names_demo_zone_part(sentence: _Sentence) -> bool:
+    return any(
+        zh in sentence.text or lexicon.count_english(en, sentence.lowered)
+        for en, zh in lexicon.DEMO_ZONE_PARTS
+    )
+
+
 def _anchor_factor(facts: dict) -> tuple[float, str, str]:
     """Ordered rules, strongest first; a single passing mention stays weak. Returns the
     factor, the reason, and which kind of sentence shows it (see _anchor_witnesses)."""
     members = len(facts["provinces"])
     if facts["delta_in_title"] or facts["programme_in_title"]:
         return 1.0, "delta or programme named in the title", "title"
-    if facts["programme_sentences"]:
+    if facts["programme_sentences"] > facts["demo_zone_parts"]:
         return 0.9, "delta programme named in the body", "programme"
+    if facts["demo_zone_parts"]:
+        return 0.9, "Qingpu, Wujiang and Jiashan named: the demonstration zone", "demo_zone"
     if facts["delta_sentences"] >= 2:
         return 0.85, "delta named in several sentences", "delta"
     if facts["members_together"] and not facts["other_sentences"]:
@@ -214,6 +224,7 @@ def _anchor_witnesses(sentences: list[_Sentence], facts: dict) -> dict[str, str]
         "delta": lambda s: not s.in_title and _hits(_DELTA_TERMS, s),
         "together": lambda s: _members_together(s, facts["in_delta"]),
         "pair": lambda s: not s.in_title and lexicon.names_pair_acting(s.text),
+        "demo_zone": lambda s: _names_demo_zone_part(s),
         "other": lambda s: _hits(_OTHER_TERMS, s),
     }
     return {

@@ -232,3 +232,16 @@ def test_explain_quotes_the_sentence_behind_the_anchor_and_the_near_miss(catalog
     penalty_at = next(i for i, line in enumerate(near_miss) if line.startswith("near-miss"))
     assert "another regional strategy" in near_miss[penalty_at]
     assert near_miss[penalty_at + 1].strip() == "> Yangtze River Economic Belt forum held in Wuhan"
+
+
+def test_the_demonstration_zone_named_by_its_three_parts_says_so(catalog):
+    decision = link_text(
+        "Intercity railway completes boundary tunnel",
+        "Crews finished the tunnel where the line crosses from Qingpu into Wujiang. "
+        "The next section runs on to Jiashan.",
+        "en",
+        catalog,
+    )
+    assert decision.anchor["reason"].startswith("Qingpu, Wujiang and Jiashan named")
+    assert decision.anchor["sentence"].startswith("Crews finished the tunnel")
+    assert decision.is_followup
