@@ -200,38 +200,44 @@ OTHER_REGIONS_ZH = (
 
 # The four members and their main cities, districts and border counties (for "two or more
 # members together"): English names, then Chinese names, space-separated. Chinese names count on
-# jieba token boundaries (provinces_named); names that jieba may still cut wrongly, or that
-# mean something else, are left out in Chinese: 江宁 (浙江宁波), 宜兴 (适宜兴建), 来安 (带来安全),
-# 广德 (推广德国), 静安, 启东, 淮北, 天长 (天长地久); 金山 only as 金山区 (金山银山,
-# Zhenjiang's 金山寺).
+# jieba token boundaries (provinces_named), so 江宁 is not in 浙江宁波 nor 来安 in 带来安全; names
+# that jieba may still cut wrongly, or that mean something else, are left out in Chinese: 淮北
+# (also northern Jiangsu), 天长 (天长地久), 六合 (六合彩), 长兴 (also Shanghai's 长兴岛), 海安
+# (上海安排), 如东 (比如东部); 金山 only as 金山区 (金山银山, Zhenjiang's 金山寺).
 # Left out in English: Taizhou (泰州 in Jiangsu and 台州 in Zhejiang), Yangpu (also Hainan's port),
-# Cixi (an empress).
+# Cixi (an empress), Jurong (also Singapore's), Huangpu (also Guangzhou's 黄埔), Baoshan (also
+# Yunnan's 保山), Fuyang (富阳 in Zhejiang and 阜阳 in Anhui).
 _PROVINCE_NAME_LISTS = {
     "shanghai": (
         "shanghai qingpu songjiang jiading pudong minhang hongqiao lin-gang jinshan fengxian "
-        "chongming xuhui jing'an jingan",
-        "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港 金山区 奉贤 崇明 徐汇 杨浦",
+        "chongming xuhui jing'an jingan changning hongkou",
+        "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港 金山区 奉贤 崇明 徐汇 杨浦 静安 长宁 虹口 黄浦 "
+        "宝山",
     ),
     "jiangsu": (
         "jiangsu nanjing suzhou wuxi changzhou nantong wujiang kunshan yancheng yangzhou "
         "zhenjiang xuzhou lianyungang huai'an huaian suqian taicang changshu zhangjiagang jiangyin "
-        "yixing liyang jiangning pukou gaochun qidong rugao xuyi jintan",
+        "yixing liyang jiangning pukou gaochun qidong rugao xuyi jintan yizheng danyang "
+        "yangzhong taixing jingjiang gaoyou",
         "江苏 南京 苏州 无锡 常州 南通 吴江 昆山 盐城 扬州 镇江 徐州 连云港 淮安 宿迁 泰州 "
-        "太仓 常熟 张家港 江阴 溧阳 浦口 高淳 如皋 盱眙 金坛",
+        "太仓 常熟 张家港 江阴 溧阳 浦口 高淳 如皋 盱眙 金坛 江宁 宜兴 启东 仪征 句容 丹阳 扬中 "
+        "泰兴 靖江 高邮",
     ),
     "zhejiang": (
         "zhejiang hangzhou ningbo jiaxing jiashan huzhou shaoxing jinhua wenzhou zhoushan "
         "quzhou lishui haining pinghu anji deqing tongxiang yuyao yiwu keqiao xiaoshan yuhang "
-        "chun'an chunan",
+        "chun'an chunan nanxun xiuzhou lin'an linan jiande zhuji shangyu",
         "浙江 浙 杭州 宁波 嘉兴 嘉善 湖州 绍兴 金华 温州 舟山 衢州 丽水 海宁 平湖 台州 "
-        "德清 桐乡 慈溪 余姚 义乌 柯桥 萧山 余杭 淳安",
+        "德清 桐乡 慈溪 余姚 义乌 柯桥 萧山 余杭 淳安 南浔 秀洲 临安 建德 富阳 诸暨 上虞",
     ),
     "anhui": (
         "anhui hefei wuhu xuancheng huangshan ma'anshan maanshan chuzhou anqing bengbu "
         "chizhou tongling lu'an langxi guangde dangtu quanjiao lai'an laian tianchang huainan "
-        "huaibei bozhou",
+        "huaibei bozhou bowang ningguo jingxian xiuning qimen feidong feixi chaohu lujiang "
+        "fanchang nanling fengyang",
         "安徽 皖 合肥 芜湖 宣城 黄山 马鞍山 滁州 安庆 蚌埠 池州 铜陵 六安 郎溪 当涂 全椒 "
-        "淮南 亳州 宿州 歙县 绩溪",
+        "淮南 亳州 宿州 歙县 绩溪 来安 广德 博望 宁国 泾县 休宁 祁门 肥东 肥西 巢湖 庐江 繁昌 "
+        "南陵 凤阳",
     ),
 }
 PROVINCE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -415,6 +421,44 @@ def names_cooperation(text: str) -> bool:
     )
 
 
+# Words of two members' shared boundary, or of treating each other's people and papers alike:
+# in a release naming exactly two members, cooperation across their boundary even when no
+# sentence names both ("the town on the other side of the boundary", 交界处, 互认).
+BOUNDARY_CUES_EN = (
+    "boundary",
+    "provincial line",
+    "provincial border",
+    "either side",
+    "other side",
+    "far side",
+    "opposite bank",
+    "both banks",
+    "reciprocal",
+    "same terms",
+    "same treatment",
+)
+BOUNDARY_CUES_ZH = (
+    "跨界",
+    "毗邻",
+    "交界",
+    "省界",
+    "对岸",
+    "两岸",
+    "邻县",
+    "互认",
+    "同等待遇",
+    "两边",
+)
+
+
+def names_boundary(text: str) -> bool:
+    """A prepared sentence speaks of a shared boundary or of reciprocal treatment."""
+    lowered = text.lower()
+    return any(cue in text for cue in BOUNDARY_CUES_ZH) or any(
+        count_english(cue, lowered) for cue in BOUNDARY_CUES_EN
+    )
+
+
 def names_pair_acting(text: str) -> bool:
     """A prepared sentence says two places act together ("the two cities jointly", 两地共建)."""
     lowered = text.lower()
@@ -440,9 +484,24 @@ def names_members_collectively(text: str) -> bool:
 # (compound fertiliser), 应当涂 (should paint), 师德清单 (a list of teachers' ethics), Huangshan's
 # 太平湖, Tianjin's 临港, the Shanghai and Shenzhen stock markets (沪深).
 _NOT_A_MEMBER_RE = re.compile(
-    r"南京(?:东|西)?路|nanjing (?:east |west )?road|苏州河|suzhou creek|太仓促|复合肥|应当涂"
-    r"|德清单|太平湖|天津临港|沪深",
+    r"苏州河|suzhou creek|太仓促|复合肥|应当涂|德清单|太平湖|天津临港|沪深",
     re.I,
+)
+
+
+def _street_pattern(names_zh: Iterable[str], names_en: Iterable[str]) -> re.Pattern:
+    """Streets named after places (Shanghai's 南京东路, 宁波路, Nanjing Road) name no place."""
+    zh = "|".join(sorted((n for n in names_zh if len(n) > 1), key=len, reverse=True))
+    en = "|".join(sorted((re.escape(n) for n in names_en), key=len, reverse=True))
+    return re.compile(
+        rf"(?:{zh})(?:东|西|南|北|中)?路|\b(?:{en}) (?:(?:east|west|north|south|middle) )?road\b",
+        re.I,
+    )
+
+
+_MEMBER_STREET_RE = _street_pattern(
+    [n for _, zh in PROVINCE_NAMES.values() for n in zh],
+    [n for en, _ in PROVINCE_NAMES.values() for n in en],
 )
 # Shanghai's streets named after other provinces (四川北路, 西藏南路), and 隆重庆祝, which jieba
 # may cut as 隆/重庆/祝: none names a place outside the delta.
@@ -456,6 +515,7 @@ def provinces_named(text: str, seg: Segmented | None = None) -> set[str]:
     or more characters count only on jieba token boundaries (南通 is not in 湖南通过); pass the
     text's segmentation when it is at hand."""
     masked = _mask(_NOT_A_MEMBER_RE, text)
+    masked = _mask(_MEMBER_STREET_RE, masked, ("路", "road"))
     lowered = masked.lower()
     if seg is None and has_cjk(text):
         seg = segment(text)
@@ -469,15 +529,18 @@ def provinces_named(text: str, seg: Segmented | None = None) -> set[str]:
 
 def names_non_member_place(text: str, seg: Segmented | None) -> bool:
     """A prepared sentence names a province or region outside the delta (not a street)."""
-    masked = _mask(_NOT_ELSEWHERE_RE, text)
+    masked = _mask(_NOT_ELSEWHERE_RE, text, ("路", "隆重庆"))
     lowered = masked.lower()
     return any(_names_place(name, masked, seg) for name in NON_MEMBER_PLACES_ZH) or any(
         count_english(name, lowered) for name in NON_MEMBER_PLACES_EN
     )
 
 
-def _mask(pattern: re.Pattern, text: str) -> str:
-    """Blank out the matches, keeping every other character at its offset."""
+def _mask(pattern: re.Pattern, text: str, needles: tuple[str, ...] = ()) -> str:
+    """Blank out the matches, keeping every other character at its offset. Needles, one of
+    which every match contains (路, road), skip the search on most sentences."""
+    if needles and not any(needle in text.lower() for needle in needles):
+        return text
     return pattern.sub(lambda m: " " * len(m.group()), text)
 
 

@@ -35,6 +35,7 @@ BROAD_TERM_WEIGHT = 0.75  # what a broad field word (catalog broad_terms_*) coun
 HALF_STRENGTH_POINTS = 1.3  # term points at which term strength reaches 0.5
 MEMBERS_TOGETHER_ANCHOR = 0.8
 PAIR_ACTING_ANCHOR = 0.6
+BOUNDARY_ANCHOR = 0.6
 MAX_EVIDENCE_SENTENCES = 3
 MAX_SENTENCE_CHARS = 300
 
@@ -151,6 +152,7 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         "provinces": sorted(_members_named(sentences, in_delta)),
         "members_together": sum(1 for s in sentences if _members_together(s, in_delta)),
         "pair_acting": sum(1 for s in body if lexicon.names_pair_acting(s.text)),
+        "boundary_sentences": sum(1 for s in body if lexicon.names_boundary(s.text)),
         "non_member_places": sum(
             1 for s in sentences if lexicon.names_non_member_place(s.text, s.seg)
         ),
@@ -207,6 +209,9 @@ def _anchor_factor(facts: dict) -> tuple[float, str, str]:
     if members == 2 and facts["pair_acting"] and not _elsewhere(facts):
         reason = "two members named, acting as a pair (the two cities, 两地共建)"
         return PAIR_ACTING_ANCHOR, reason, "pair"
+    if members == 2 and facts["boundary_sentences"] and not _elsewhere(facts):
+        reason = "two members named, across their boundary (other side, 交界, 互认)"
+        return BOUNDARY_ANCHOR, reason, "boundary"
     if members >= 3:
         return 0.6, "three or more members named", ""
     if members == 2:
@@ -225,6 +230,7 @@ def _anchor_witnesses(sentences: list[_Sentence], facts: dict) -> dict[str, str]
         "together": lambda s: _members_together(s, facts["in_delta"]),
         "pair": lambda s: not s.in_title and lexicon.names_pair_acting(s.text),
         "demo_zone": lambda s: _names_demo_zone_part(s),
+        "boundary": lambda s: not s.in_title and lexicon.names_boundary(s.text),
         "other": lambda s: _hits(_OTHER_TERMS, s),
     }
     return {

@@ -182,6 +182,10 @@ def test_border_districts_and_counties_name_their_members(catalog):
         pytest.param("时间太仓促，复合肥应当涂抹，师德清单", set(), id="masked-phrases"),
         pytest.param("上海苏州河畔，沪深两市上涨", {"shanghai"}, id="suzhou-creek-and-stocks"),
         pytest.param("马鞍山东站开通", {"anhui"}, id="maanshan-east-station"),
+        pytest.param(
+            "上海丹阳路和宁波路改造，Ningbo Road", {"shanghai"}, id="streets-named-after-cities"
+        ),
+        pytest.param("江宁区横溪街道至博望区的道路", {"jiangsu", "anhui"}, id="border-districts"),
         pytest.param("金山区与平湖市共建产业园", {"shanghai", "zhejiang"}, id="jinshan-district"),
     ],
 )
@@ -245,3 +249,43 @@ def test_the_demonstration_zone_named_by_its_three_parts_says_so(catalog):
     assert decision.anchor["reason"].startswith("Qingpu, Wujiang and Jiashan named")
     assert decision.anchor["sentence"].startswith("Crews finished the tunnel")
     assert decision.is_followup
+
+
+BOUNDARY_REASON = "two members named, across their boundary"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "language"),
+    [
+        pytest.param(
+            "Bus route now reaches the neighbouring town",
+            "A bus route from Fengjing, in Shanghai's Jinshan district, now runs on to villages "
+            "in Pinghu on the other side of the boundary. Buses run every 20 minutes.",
+            "en",
+            id="english-other-side",
+        ),
+        pytest.param(
+            "特种作业操作证实现互认",
+            "在上海取得的电工作业操作证，持证人到南通从业时无需重新考试。"
+            "证书互认后，持证人在工作地就近复审，享受同等待遇。",
+            "zh",
+            id="chinese-mutual-recognition",
+        ),
+    ],
+)
+def test_two_members_across_their_boundary_are_a_followup(catalog, title, body, language):
+    decision = link_text(title, body, language, catalog)
+    assert decision.anchor["reason"].startswith(BOUNDARY_REASON)
+    assert decision.anchor["sentence"]
+    assert decision.is_followup
+
+
+def test_a_boundary_word_beside_a_place_outside_the_delta_does_not_anchor(catalog):
+    decision = link_text(
+        "Flood crest passes the boundary",
+        "The flood crest passed the provincial boundary between Anhui and Henan on Monday. "
+        "Shanghai sent pumps to Wuhu, on the other side of the river.",
+        "en",
+        catalog,
+    )
+    assert not decision.anchor["reason"].startswith(BOUNDARY_REASON)
