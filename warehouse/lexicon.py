@@ -206,19 +206,21 @@ OTHER_REGIONS_ZH = (
 # (上海安排), 如东 (比如东部); 金山 only as 金山区 (金山银山, Zhenjiang's 金山寺).
 # Left out in English: Taizhou (泰州 in Jiangsu and 台州 in Zhejiang), Yangpu (also Hainan's port),
 # Cixi (an empress), Jurong (also Singapore's), Huangpu (also Guangzhou's 黄埔), Baoshan (also
-# Yunnan's 保山), Fuyang (富阳 in Zhejiang and 阜阳 in Anhui).
+# Yunnan's 保山), Fuyang (富阳 in Zhejiang and 阜阳 in Anhui), Changning (also in Sichuan),
+# Jingjiang (also Hubei's flood area), Danyang (also in Korea), Nanling (the mountains), Lujiang
+# (also in Xiamen). 长宁 and 宝山 only as 长宁区 and 宝山区 (Sichuan's 长宁县, Taiwan's 宝山乡).
 _PROVINCE_NAME_LISTS = {
     "shanghai": (
         "shanghai qingpu songjiang jiading pudong minhang hongqiao lin-gang jinshan fengxian "
-        "chongming xuhui jing'an jingan changning hongkou",
-        "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港 金山区 奉贤 崇明 徐汇 杨浦 静安 长宁 虹口 黄浦 "
-        "宝山",
+        "chongming xuhui jing'an jingan hongkou",
+        "上海 沪 青浦 松江 嘉定 浦东 闵行 虹桥 临港 金山区 奉贤 崇明 徐汇 杨浦 静安 长宁区 虹口 "
+        "黄浦 宝山区",
     ),
     "jiangsu": (
         "jiangsu nanjing suzhou wuxi changzhou nantong wujiang kunshan yancheng yangzhou "
         "zhenjiang xuzhou lianyungang huai'an huaian suqian taicang changshu zhangjiagang jiangyin "
-        "yixing liyang jiangning pukou gaochun qidong rugao xuyi jintan yizheng danyang "
-        "yangzhong taixing jingjiang gaoyou",
+        "yixing liyang jiangning pukou gaochun qidong rugao xuyi jintan yizheng yangzhong "
+        "taixing gaoyou",
         "江苏 南京 苏州 无锡 常州 南通 吴江 昆山 盐城 扬州 镇江 徐州 连云港 淮安 宿迁 泰州 "
         "太仓 常熟 张家港 江阴 溧阳 浦口 高淳 如皋 盱眙 金坛 江宁 宜兴 启东 仪征 句容 丹阳 扬中 "
         "泰兴 靖江 高邮",
@@ -233,8 +235,8 @@ _PROVINCE_NAME_LISTS = {
     "anhui": (
         "anhui hefei wuhu xuancheng huangshan ma'anshan maanshan chuzhou anqing bengbu "
         "chizhou tongling lu'an langxi guangde dangtu quanjiao lai'an laian tianchang huainan "
-        "huaibei bozhou bowang ningguo jingxian xiuning qimen feidong feixi chaohu lujiang "
-        "fanchang nanling fengyang",
+        "huaibei bozhou bowang ningguo jingxian xiuning qimen feidong feixi chaohu fanchang "
+        "fengyang",
         "安徽 皖 合肥 芜湖 宣城 黄山 马鞍山 滁州 安庆 蚌埠 池州 铜陵 六安 郎溪 当涂 全椒 "
         "淮南 亳州 宿州 歙县 绩溪 来安 广德 博望 宁国 泾县 休宁 祁门 肥东 肥西 巢湖 庐江 繁昌 "
         "南陵 凤阳",
@@ -430,32 +432,31 @@ BOUNDARY_CUES_EN = (
     "provincial border",
     "either side",
     "other side",
-    "far side",
-    "opposite bank",
-    "both banks",
     "reciprocal",
     "same terms",
     "same treatment",
 )
-BOUNDARY_CUES_ZH = (
-    "跨界",
-    "毗邻",
-    "交界",
-    "省界",
-    "对岸",
-    "两岸",
-    "邻县",
-    "互认",
-    "同等待遇",
-    "两边",
-)
+BOUNDARY_CUES_ZH = ("毗邻", "交界", "省界", "对岸", "邻县", "互认", "同等待遇")
+# 两岸, 两边 and 跨界 are left out: 黄浦江两岸, 道路两边 and 跨界融合 (cross-sector) are everyday
+# words of one place; so are "the far side" and "the opposite bank" of a bay on a map. A
+# sentence that denies the cue ("no reciprocal arrangement exists yet", 尚未互认) does not count.
+NEGATIONS_EN = ("not", "no", "yet to", "without", "never")
+NEGATIONS_ZH = ("尚未", "没有", "并未", "未能", "不能", "不享受", "不予", "无法")
 
 
 def names_boundary(text: str) -> bool:
-    """A prepared sentence speaks of a shared boundary or of reciprocal treatment."""
+    """A prepared sentence speaks of a shared boundary or of reciprocal treatment, and does
+    not deny it."""
     lowered = text.lower()
-    return any(cue in text for cue in BOUNDARY_CUES_ZH) or any(
+    cue = any(cue in text for cue in BOUNDARY_CUES_ZH) or any(
         count_english(cue, lowered) for cue in BOUNDARY_CUES_EN
+    )
+    return cue and not _negated(text, lowered)
+
+
+def _negated(text: str, lowered: str) -> bool:
+    return any(word in text for word in NEGATIONS_ZH) or any(
+        count_english(word, lowered) for word in NEGATIONS_EN
     )
 
 
@@ -494,8 +495,7 @@ def _street_pattern(names_zh: Iterable[str], names_en: Iterable[str]) -> re.Patt
     zh = "|".join(sorted((n for n in names_zh if len(n) > 1), key=len, reverse=True))
     en = "|".join(sorted((re.escape(n) for n in names_en), key=len, reverse=True))
     return re.compile(
-        rf"(?:{zh})(?:东|西|南|北|中)?路|\b(?:{en}) (?:(?:east|west|north|south|middle) )?road\b",
-        re.I,
+        rf"(?:{zh})(?:东|西|南|北|中)?路|\b(?i:{en}) (?:(?:East|West|North|South|Middle) )?Road\b"
     )
 
 
@@ -514,11 +514,10 @@ def provinces_named(text: str, seg: Segmented | None = None) -> set[str]:
     """Which of the four members (or their cities) a prepared text names. Chinese names of two
     or more characters count only on jieba token boundaries (南通 is not in 湖南通过); pass the
     text's segmentation when it is at hand."""
-    masked = _mask(_NOT_A_MEMBER_RE, text)
-    masked = _mask(_MEMBER_STREET_RE, masked, ("路", "road"))
-    lowered = masked.lower()
     if seg is None and has_cjk(text):
         seg = segment(text)
+    masked = _mask_streets(_MEMBER_STREET_RE, _mask(_NOT_A_MEMBER_RE, text), seg)
+    lowered = masked.lower()
     return {
         province
         for province, (names_en, names_zh) in PROVINCE_NAMES.items()
@@ -527,21 +526,44 @@ def provinces_named(text: str, seg: Segmented | None = None) -> set[str]:
     }
 
 
+def demo_zone_parts_named(text: str, seg: Segmented | None) -> set[str]:
+    """Which of Qingpu, Wujiang and Jiashan a prepared sentence names (not Shanghai's 吴江路
+    or 嘉善路, not inside other words)."""
+    masked = _mask_streets(_MEMBER_STREET_RE, text, seg)
+    lowered = masked.lower()
+    return {
+        en
+        for en, zh in DEMO_ZONE_PARTS
+        if _names_place(zh, masked, seg) or count_english(en, lowered)
+    }
+
+
 def names_non_member_place(text: str, seg: Segmented | None) -> bool:
     """A prepared sentence names a province or region outside the delta (not a street)."""
-    masked = _mask(_NOT_ELSEWHERE_RE, text, ("路", "隆重庆"))
+    masked = _mask_streets(_NOT_ELSEWHERE_RE, text, seg)
     lowered = masked.lower()
     return any(_names_place(name, masked, seg) for name in NON_MEMBER_PLACES_ZH) or any(
         count_english(name, lowered) for name in NON_MEMBER_PLACES_EN
     )
 
 
-def _mask(pattern: re.Pattern, text: str, needles: tuple[str, ...] = ()) -> str:
-    """Blank out the matches, keeping every other character at its offset. Needles, one of
-    which every match contains (路, road), skip the search on most sentences."""
-    if needles and not any(needle in text.lower() for needle in needles):
-        return text
+def _mask(pattern: re.Pattern, text: str) -> str:
+    """Blank out the matches, keeping every other character at its offset."""
     return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _mask_streets(pattern: re.Pattern, text: str, seg: Segmented | None) -> str:
+    """Blank out streets named after places, keeping offsets. A Chinese match counts only
+    where a jieba token ends with it (南京/东路), not in 南京/路过 or 上海/路演. Every match
+    holds 路 or Road (or is 隆重庆), so most sentences skip the search."""
+    if "路" not in text and "Road" not in text and "隆重庆" not in text:
+        return text
+
+    def blank(match: re.Match) -> str:
+        whole = seg is None or not has_cjk(match.group()) or match.end() in seg.ends
+        return " " * len(match.group()) if whole else match.group()
+
+    return pattern.sub(blank, text)
 
 
 def _names_place(name: str, masked: str, seg: Segmented | None) -> bool:

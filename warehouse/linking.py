@@ -131,7 +131,6 @@ def _anchor(sentences: list[_Sentence]) -> dict:
 def _anchor_facts(sentences: list[_Sentence]) -> dict:
     title = [s for s in sentences if s.in_title]
     body = [s for s in sentences if not s.in_title]
-    text = " ".join(s.text for s in sentences)
     delta_body = sum(1 for s in body if _hits(_DELTA_TERMS, s))
     short_title = any(lexicon.count_english("delta", s.lowered) for s in title)
     in_delta = delta_body > 0 or any(_hits(_DELTA_TERMS, s) for s in title)
@@ -147,12 +146,12 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         "programme_in_title": any(_hits(_PROGRAMME_TERMS, s) for s in title),
         "delta_sentences": delta_body,
         "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
-        + _names_demo_zone(text),
-        "demo_zone_parts": _names_demo_zone(text),
+        + _names_demo_zone(sentences),
+        "demo_zone_parts": _names_demo_zone(sentences),
         "provinces": sorted(_members_named(sentences, in_delta)),
         "members_together": sum(1 for s in sentences if _members_together(s, in_delta)),
         "pair_acting": sum(1 for s in body if lexicon.names_pair_acting(s.text)),
-        "boundary_sentences": sum(1 for s in body if lexicon.names_boundary(s.text)),
+        "boundary_sentences": sum(1 for s in body if _across_boundary(s)),
         "non_member_places": sum(
             1 for s in sentences if lexicon.names_non_member_place(s.text, s.seg)
         ),
@@ -174,19 +173,19 @@ def _members_together(sentence: _Sentence, in_delta: bool) -> bool:
     return len(members) >= 2 and lexicon.names_cooperation(sentence.text)
 
 
-def _names_demo_zone(text: str) -> int:
+def _names_demo_zone(sentences: list[_Sentence]) -> int:
     """Qingpu, Wujiang and Jiashan together are the demonstration zone, named or not."""
-    lowered = text.lower()
-    return int(
-        all(zh in text or lexicon.count_english(en, lowered) for en, zh in lexicon.DEMO_ZONE_PARTS)
-    )
+    named = set().union(*(_demo_zone_parts(s) for s in sentences))
+    return int(len(named) == len(lexicon.DEMO_ZONE_PARTS))
 
 
-def _names_demo_zone_part(sentence: _Sentence) -> bool:
-    return any(
-        zh in sentence.text or lexicon.count_english(en, sentence.lowered)
-        for en, zh in lexicon.DEMO_ZONE_PARTS
-    )
+def _demo_zone_parts(sentence: _Sentence) -> set[str]:
+    return lexicon.demo_zone_parts_named(sentence.text, sentence.seg)
+
+
+def _across_boundary(sentence: _Sentence) -> bool:
+    """A body sentence that speaks of a shared boundary or reciprocal treatment."""
+    return lexicon.names_boundary(sentence.text)
 
 
 def _anchor_factor(facts: dict) -> tuple[float, str, str]:
@@ -229,8 +228,8 @@ def _anchor_witnesses(sentences: list[_Sentence], facts: dict) -> dict[str, str]
         "delta": lambda s: not s.in_title and _hits(_DELTA_TERMS, s),
         "together": lambda s: _members_together(s, facts["in_delta"]),
         "pair": lambda s: not s.in_title and lexicon.names_pair_acting(s.text),
-        "demo_zone": lambda s: _names_demo_zone_part(s),
-        "boundary": lambda s: not s.in_title and lexicon.names_boundary(s.text),
+        "demo_zone": lambda s: bool(_demo_zone_parts(s)),
+        "boundary": lambda s: not s.in_title and _across_boundary(s),
         "other": lambda s: _hits(_OTHER_TERMS, s),
     }
     return {

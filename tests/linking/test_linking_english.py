@@ -186,6 +186,14 @@ def test_border_districts_and_counties_name_their_members(catalog):
             "上海丹阳路和宁波路改造，Ningbo Road", {"shanghai"}, id="streets-named-after-cities"
         ),
         pytest.param("江宁区横溪街道至博望区的道路", {"jiangsu", "anhui"}, id="border-districts"),
+        pytest.param(
+            "代表团南京路过，上海路演，合肥路况", {"jiangsu", "shanghai", "anhui"}, id="not-streets"
+        ),
+        pytest.param(
+            "Shanghai road show on the Nanjing road network", {"shanghai", "jiangsu"}, id="en-roads"
+        ),
+        pytest.param("Nanjing Road West and Ningbo Road", set(), id="en-streets"),
+        pytest.param("四川长宁发生地震，局长宁某到场", set(), id="changning-elsewhere"),
         pytest.param("金山区与平湖市共建产业园", {"shanghai", "zhejiang"}, id="jinshan-district"),
     ],
 )
@@ -255,13 +263,15 @@ BOUNDARY_REASON = "two members named, across their boundary"
 
 
 @pytest.mark.parametrize(
-    ("title", "body", "language"),
+    ("title", "body", "language", "witness"),
     [
         pytest.param(
             "Bus route now reaches the neighbouring town",
             "A bus route from Fengjing, in Shanghai's Jinshan district, now runs on to villages "
             "in Pinghu on the other side of the boundary. Buses run every 20 minutes.",
             "en",
+            "A bus route from Fengjing, in Shanghai's Jinshan district, now runs on to villages "
+            "in Pinghu on the other side of the boundary.",
             id="english-other-side",
         ),
         pytest.param(
@@ -269,14 +279,15 @@ BOUNDARY_REASON = "two members named, across their boundary"
             "在上海取得的电工作业操作证，持证人到南通从业时无需重新考试。"
             "证书互认后，持证人在工作地就近复审，享受同等待遇。",
             "zh",
+            "证书互认后，持证人在工作地就近复审，享受同等待遇。",
             id="chinese-mutual-recognition",
         ),
     ],
 )
-def test_two_members_across_their_boundary_are_a_followup(catalog, title, body, language):
+def test_two_members_across_their_boundary_are_a_followup(catalog, title, body, language, witness):
     decision = link_text(title, body, language, catalog)
     assert decision.anchor["reason"].startswith(BOUNDARY_REASON)
-    assert decision.anchor["sentence"]
+    assert decision.anchor["sentence"] == witness
     assert decision.is_followup
 
 
@@ -289,3 +300,63 @@ def test_a_boundary_word_beside_a_place_outside_the_delta_does_not_anchor(catalo
         catalog,
     )
     assert not decision.anchor["reason"].startswith(BOUNDARY_REASON)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "language"),
+    [
+        pytest.param(
+            "黄浦江两岸贯通工程完工",
+            "上海黄浦江两岸45公里岸线全面贯通，市民可骑行漫步。杭州市考察团前来参观公共空间建设。",
+            "zh",
+            id="riverbanks-of-one-city",
+        ),
+        pytest.param(
+            "南京推进跨界融合发展",
+            "南京市出台政策推动文旅跨界融合，数字经济与制造业协同发展。合肥企业也参加了发布会。",
+            "zh",
+            id="cross-sector",
+        ),
+        pytest.param(
+            "Shanghai hospital opens branch",
+            "A Shanghai hospital opened a branch in Pudong for medical care. Patients insured in "
+            "Hefei still pay in advance; no reciprocal settlement arrangement exists yet.",
+            "en",
+            id="denied",
+        ),
+        pytest.param(
+            "Ningbo port sets cargo record",
+            "Ningbo port handled a record volume of containers. Shanghai's Yangshan port, on the "
+            "opposite bank of Hangzhou Bay, also grew its shipping.",
+            "en",
+            id="opposite-bank-on-a-map",
+        ),
+        pytest.param(
+            "A new road opens",
+            "A road crossing the boundary opened in Kunshan. Drivers from Shanghai and Zhejiang "
+            "save a detour.",
+            "en",
+            id="three-members-named",
+        ),
+        pytest.param(
+            "Pinghu villages on the other side of the boundary",
+            "A bus route in Shanghai's Jinshan district opened. Pinghu residents watched.",
+            "en",
+            id="cue-only-in-the-title",
+        ),
+    ],
+)
+def test_boundary_words_that_are_not_two_members_across_a_boundary(catalog, title, body, language):
+    decision = link_text(title, body, language, catalog)
+    assert not decision.anchor["reason"].startswith(BOUNDARY_REASON)
+
+
+def test_shanghai_streets_named_after_the_zone_s_parts_are_not_the_zone(catalog):
+    decision = link_text(
+        "街区改造启动",
+        "静安区吴江路美食街和徐汇区嘉善路将改造，青浦区也将建设生态绿色街区。",
+        "zh",
+        catalog,
+    )
+    assert decision.anchor["demo_zone_parts"] == 0
+    assert not decision.is_followup
