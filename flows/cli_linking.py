@@ -84,7 +84,10 @@ def _add_train_fields(sub) -> None:
         "train-fields", help="retrain the field model on the tune parts of the labeled sets"
     )
     p.add_argument(
-        "files", nargs="*", type=Path, help="labeled files (default: those `eval` measures)"
+        "files",
+        nargs="*",
+        type=Path,
+        help="labeled files (default: the repo's training sets and the shared dev set)",
     )
     p.add_argument(
         "--cv",
@@ -200,7 +203,9 @@ def cmd_label(args) -> int:
         print(f"{args.verdict}: {args.commitment} on {len(done)} release(s) of the story:")
         print("\n".join(f"  {url}" for url in done))
     else:
-        terms = ", ".join(done["terms"]) or "none"
+        terms = ", ".join(done["terms"]) or (
+            "none: the linker found no term of it, so this link rests on your label alone"
+        )
         print(f"{args.verdict}: {args.url} -> {args.commitment} (terms: {terms})")
     print(
         "stored in the live warehouse: later runs respect it, and `sql`/`explain`/`eval --labels`"

@@ -442,6 +442,11 @@ BOUNDARY_CUES_ZH = ("毗邻", "交界", "省界", "对岸", "邻县", "互认", 
 # sentence that denies the cue ("no reciprocal arrangement exists yet", 尚未互认) does not count.
 NEGATIONS_EN = ("not", "no", "yet to", "without", "never")
 NEGATIONS_ZH = ("尚未", "没有", "并未", "未能", "不能", "不享受", "不予", "无法")
+# Phrases with "not" or "no" that deny nothing: "not only ... but also", "no longer wait".
+_NOT_A_DENIAL_RE = re.compile(
+    r"\b(?:not only|not just|not least|no longer|no more than|no less than|no fewer than"
+    r"|no later than)\b"
+)
 
 
 def names_boundary(text: str) -> bool:
@@ -455,21 +460,26 @@ def names_boundary(text: str) -> bool:
 
 
 def _negated(text: str, lowered: str) -> bool:
+    """The sentence denies what it says ("has not signed", 尚未互认)."""
+    lowered = _NOT_A_DENIAL_RE.sub(" ", lowered)
     return any(word in text for word in NEGATIONS_ZH) or any(
         count_english(word, lowered) for word in NEGATIONS_EN
     )
 
 
 def names_pair_acting(text: str) -> bool:
-    """A prepared sentence says two places act together ("the two cities jointly", 两地共建)."""
+    """A prepared sentence says two places act together ("the two cities jointly", 两地共建),
+    and does not deny it. "Between" counts ("a bus line between the two cities"), so "the gap
+    between the two cities" counts too: a known false positive."""
     lowered = text.lower()
     pairs_zh = [word for word in MEMBER_PAIR_ZH if word in text]
     pairs_en = [word for word in MEMBER_PAIR_EN if count_english(word, lowered)]
-    if not pairs_zh and not pairs_en:
+    if not pairs_zh and not pairs_en or _negated(text, lowered):
         return False
+    rest = text
     for word in pairs_zh:
-        text = text.replace(word, " ")
-    return names_cooperation(text)
+        rest = rest.replace(word, " ")
+    return names_cooperation(rest)
 
 
 def names_members_collectively(text: str) -> bool:

@@ -683,5 +683,7 @@ def _score_reason(candidate: LinkCandidate, best_field: str | None) -> str:
         f"{parts['anchor']:.2f}"
     )
     if candidate.field == best_field:
+        if parts["primary"] and abs(candidate.score - parts["lexical"]) > 5e-4:
+            return f"{lexical}; leads its field, so it carries the field's best score"
         return lexical
     return f"{lexical}; further field, support {parts['field_support']:.3f} from the field model"

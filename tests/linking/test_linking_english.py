@@ -360,3 +360,48 @@ def test_shanghai_streets_named_after_the_zone_s_parts_are_not_the_zone(catalog)
     )
     assert decision.anchor["demo_zone_parts"] == 0
     assert not decision.is_followup
+
+
+@pytest.mark.parametrize(
+    ("body", "language"),
+    [
+        pytest.param(
+            "Patients from Jiaxing often see doctors in Suzhou. The two cities have not signed "
+            "any agreement on medical insurance settlement.",
+            "en",
+            id="english",
+        ),
+        pytest.param("嘉兴患者常到苏州就医。两地尚未签署医保结算协议。", "zh", id="chinese"),
+    ],
+)
+def test_a_denied_pair_sentence_does_not_anchor(catalog, body, language):
+    decision = link_text("Medical insurance", body, language, catalog)
+    assert decision.anchor["reason"] == "two members named"
+    assert not decision.is_followup
+
+
+def test_not_only_and_no_longer_deny_nothing(catalog):
+    decision = link_text(
+        "Medical reciprocity",
+        "Patients from Jiaxing now see doctors in Suzhou hospitals. They no longer pay first, "
+        "and receive not only treatment but also reimbursement on the same terms as locals.",
+        "en",
+        catalog,
+    )
+    assert decision.anchor["reason"].startswith(BOUNDARY_REASON)
+
+
+def test_explain_says_when_a_commitment_carries_its_field_s_best_score(catalog):
+    from warehouse.linking import explain
+
+    lines = explain(
+        "Leaders of delta provinces hold annual symposium in Wuhu",
+        "Party secretaries and governors of Shanghai, Jiangsu, Zhejiang and Anhui met in Wuhu "
+        "for the annual symposium of the region's main leaders. They reviewed progress on the "
+        "integration plan and signed agreements.",
+        "en",
+        catalog,
+    )
+    carried = [line for line in lines if "carries the field's best score" in line]
+    assert carried and all(line.startswith("LINK") for line in carried)
+    assert "mechanism.leadership_forum" in carried[0]

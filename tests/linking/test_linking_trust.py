@@ -162,6 +162,17 @@ def test_cli_explain_and_label(tmp_path, con, catalog, capsys):
     assert "transport.rail (rejected)" not in out  # a rejected link is not in followups
 
 
+def test_cli_label_says_when_a_confirmed_link_has_no_linker_evidence(con, catalog, capsys):
+    put(con, "u:rail", "zh", RAIL_ZH)
+    link_pending(con, "run-1", catalog)
+    db_path = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    con.close()
+    args = cli_parser().parse_args(["label", "u:rail", "energy", "--confirm", "--db", db_path])
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "confirmed: u:rail -> energy (terms: none: the linker found no term of it" in out
+
+
 def cli_parser():
     import argparse
 
