@@ -415,12 +415,16 @@ def count_term(term: str, text: str, seg: Segmented | None) -> int:
     return count_english(term, text)
 
 
+def _uses_any(text: str, words_zh: Iterable[str], words_en: Iterable[str], lowered: str) -> bool:
+    """A prepared text holds one of the Chinese words, or one of the English words as a word."""
+    return any(word in text for word in words_zh) or any(
+        count_english(word, lowered) for word in words_en
+    )
+
+
 def names_cooperation(text: str) -> bool:
     """A prepared sentence uses a word of members acting together."""
-    lowered = text.lower()
-    return any(cue in text for cue in COOPERATION_CUES_ZH) or any(
-        count_english(cue, lowered) for cue in COOPERATION_CUES_EN
-    )
+    return _uses_any(text, COOPERATION_CUES_ZH, COOPERATION_CUES_EN, text.lower())
 
 
 # Words of two members' shared boundary, or of treating each other's people and papers alike:
@@ -453,18 +457,13 @@ def names_boundary(text: str) -> bool:
     """A prepared sentence speaks of a shared boundary or of reciprocal treatment, and does
     not deny it."""
     lowered = text.lower()
-    cue = any(cue in text for cue in BOUNDARY_CUES_ZH) or any(
-        count_english(cue, lowered) for cue in BOUNDARY_CUES_EN
-    )
+    cue = _uses_any(text, BOUNDARY_CUES_ZH, BOUNDARY_CUES_EN, lowered)
     return cue and not _negated(text, lowered)
 
 
 def _negated(text: str, lowered: str) -> bool:
     """The sentence denies what it says ("has not signed", 尚未互认)."""
-    lowered = _NOT_A_DENIAL_RE.sub(" ", lowered)
-    return any(word in text for word in NEGATIONS_ZH) or any(
-        count_english(word, lowered) for word in NEGATIONS_EN
-    )
+    return _uses_any(text, NEGATIONS_ZH, NEGATIONS_EN, _NOT_A_DENIAL_RE.sub(" ", lowered))
 
 
 def names_pair_acting(text: str) -> bool:
@@ -484,10 +483,7 @@ def names_pair_acting(text: str) -> bool:
 
 def names_members_collectively(text: str) -> bool:
     """A prepared text refers to the members as a group ("the four provinces", 三省一市)."""
-    lowered = text.lower()
-    return any(name in text for name in MEMBERS_COLLECTIVE_ZH) or any(
-        count_english(name, lowered) for name in MEMBERS_COLLECTIVE_EN
-    )
+    return _uses_any(text, MEMBERS_COLLECTIVE_ZH, MEMBERS_COLLECTIVE_EN, text.lower())
 
 
 # Names that contain a member's place but mean something else, which jieba's token boundaries
