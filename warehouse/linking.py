@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import duckdb
@@ -117,12 +117,11 @@ def _anchor(sentences: list[_Sentence]) -> dict:
     facts = _anchor_facts(sentences)
     factor, reason, shown_by = _anchor_factor(facts)
     penalty = _other_region_penalty(facts)
-    witnesses = _anchor_witnesses(sentences, facts)
     return {
         **facts,
         "factor": round(factor * penalty, 4),
-        "sentence": witnesses.get(shown_by, ""),
-        "other_region_sentence": witnesses["other"] if penalty < 1 else "",
+        "sentence": _witness(sentences, shown_by, facts),
+        "other_region_sentence": _witness(sentences, "other", facts) if penalty < 1 else "",
         "reason": reason,
         "other_region_penalty": penalty,
     }
@@ -135,6 +134,7 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
     short_title = any(lexicon.count_english("delta", s.lowered) for s in title)
     in_delta = delta_body > 0 or any(_hits(_DELTA_TERMS, s) for s in title)
     members_in_body = len(_members_named(body, in_delta=False))
+    demo_zone = _names_demo_zone(sentences)
     return {
         "in_delta": in_delta,
         "delta_in_title": any(_hits(_DELTA_TERMS, s) for s in title)
@@ -145,9 +145,8 @@ def _anchor_facts(sentences: list[_Sentence]) -> dict:
         ),
         "programme_in_title": any(_hits(_PROGRAMME_TERMS, s) for s in title),
         "delta_sentences": delta_body,
-        "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s))
-        + _names_demo_zone(sentences),
-        "demo_zone_parts": _names_demo_zone(sentences),
+        "programme_sentences": sum(1 for s in body if _hits(_PROGRAMME_TERMS, s)) + demo_zone,
+        "demo_zone_parts": demo_zone,
         "provinces": sorted(_members_named(sentences, in_delta)),
         "members_together": sum(1 for s in sentences if _members_together(s, in_delta)),
         "pair_acting": sum(1 for s in body if lexicon.names_pair_acting(s.text)),
@@ -220,22 +219,25 @@ def _anchor_factor(facts: dict) -> tuple[float, str, str]:
     return 0.0, "no delta anchor", ""
 
 
-def _anchor_witnesses(sentences: list[_Sentence], facts: dict) -> dict[str, str]:
-    """The first sentence of each kind an anchor rule counts, clipped for display."""
-    tests = {
-        "title": lambda s: s.in_title,
-        "programme": lambda s: not s.in_title and _hits(_PROGRAMME_TERMS, s),
-        "delta": lambda s: not s.in_title and _hits(_DELTA_TERMS, s),
-        "together": lambda s: _members_together(s, facts["in_delta"]),
-        "pair": lambda s: not s.in_title and lexicon.names_pair_acting(s.text),
-        "demo_zone": lambda s: bool(_demo_zone_parts(s)),
-        "boundary": lambda s: not s.in_title and _across_boundary(s),
-        "other": lambda s: _hits(_OTHER_TERMS, s),
-    }
-    return {
-        kind: next((s.text[:MAX_SENTENCE_CHARS] for s in sentences if test(s)), "")
-        for kind, test in tests.items()
-    }
+_WITNESS_TESTS: dict[str, Callable[[_Sentence, dict], object]] = {
+    "title": lambda s, facts: s.in_title,
+    "programme": lambda s, facts: not s.in_title and _hits(_PROGRAMME_TERMS, s),
+    "delta": lambda s, facts: not s.in_title and _hits(_DELTA_TERMS, s),
+    "together": lambda s, facts: _members_together(s, facts["in_delta"]),
+    "pair": lambda s, facts: not s.in_title and lexicon.names_pair_acting(s.text),
+    "demo_zone": lambda s, facts: _demo_zone_parts(s),
+    "boundary": lambda s, facts: not s.in_title and _across_boundary(s),
+    "other": lambda s, facts: _hits(_OTHER_TERMS, s),
+}
+
+
+def _witness(sentences: list[_Sentence], kind: str, facts: dict) -> str:
+    """The first sentence of the kind an anchor rule counted, clipped for display ("" for the
+    rules that only count members named one by one)."""
+    test = _WITNESS_TESTS.get(kind)
+    if test is None:
+        return ""
+    return next((s.text[:MAX_SENTENCE_CHARS] for s in sentences if test(s, facts)), "")
 
 
 def _elsewhere(facts: dict) -> bool:
