@@ -94,6 +94,12 @@ def _add_train_fields(sub) -> None:
         action="store_true",
         help="only print 5-fold cross-validation on the tune parts; write nothing",
     )
+    p.add_argument(
+        "--set",
+        dest="only_set",
+        metavar="NAME",
+        help="with --cv: score only this labeled set's tune items (e.g. followups-dev)",
+    )
     p.add_argument("--out", type=Path, help="where to write the model (default: the shipped one)")
     p.set_defaults(handler=cmd_train_fields)
 
@@ -224,7 +230,7 @@ def cmd_train_fields(args) -> int:
             raise UsageError(f"{path}: file not found; pass a labeled JSONL file")
     try:
         if args.cv:
-            print(fieldmodel.format_cross_validation(files))
+            print(fieldmodel.format_cross_validation(files, only_set=args.only_set))
             return 0
         model = fieldmodel.train(files, args.out or fieldmodel.MODEL_PATH)
     except (EvalInputError, fieldmodel.FieldModelError) as exc:

@@ -235,15 +235,17 @@ def cross_validate(
     thresholds: Sequence[float],
     folds: int = 5,
     corpus: Sequence = (),
+    scored: frozenset[str] | None = None,
 ) -> dict[float, dict[str, tuple[int, int, int]]]:
     """Field (tp, fp, fn) per threshold and language, each fold predicted by a model fitted
     on the other folds (plus the training corpus): how a setting generalises, estimated
-    without the held-out part."""
+    without the held-out part. `scored`: only these item ids are counted (all train)."""
     counts = {t: {"en": [0, 0, 0], "zh": [0, 0, 0]} for t in thresholds}
     for k in range(folds):
         train_part = [*corpus, *(i for i in items if _fold(i.id, folds) != k)]
         model = fit(*training_rows(train_part, catalog), l2)
-        for item in (i for i in items if _fold(i.id, folds) == k and i.followup):
+        fold = (i for i in items if _fold(i.id, folds) == k and i.followup)
+        for item in (i for i in fold if scored is None or i.id in scored):
             predicted = _predict_fields(item, catalog, lambda f, x, m=model: support(f, x, m))
             for t in thresholds:
                 _count(counts[t][item.language], item.fields, predicted(t))
@@ -272,23 +274,37 @@ CV_PENALTIES = (1.0, 3.0, 10.0, 30.0)
 CV_THRESHOLDS = (0.35, 0.45, 0.55)
 
 
-def format_cross_validation(paths: Sequence[Path], folds: int = 5) -> str:
-    """The table `yrdwatch train-fields --cv` prints: field P/R/F1 per penalty and threshold."""
+def format_cross_validation(
+    paths: Sequence[Path], folds: int = 5, only_set: str | None = None
+) -> str:
+    """The table `yrdwatch train-fields --cv [--set NAME]` prints: field P/R/F1 per penalty
+    and threshold, over every tune item or only one set's (the model still trains on all)."""
     from warehouse.catalog import load_catalog
 
     items, catalog = tune_items(paths), load_catalog()
+    scored = _set_items(paths, only_set) if only_set else None
+    where = f"; scored on the {len(scored)} of {only_set}'s" if scored is not None else ""
     lines = [
-        f"{folds}-fold cross-validation on {len(items)} tune items (held-out parts unused); "
+        f"{folds}-fold cross-validation on {len(items)} tune items (held-out parts unused){where}; "
         f"in use: l2 {L2}, threshold {FIELD_SUPPORT_THRESHOLD}",
         f"{'l2':>6} {'thr':>5}  {'en P':>6} {'en R':>6} {'en F1':>6}  "
         f"{'zh P':>6} {'zh R':>6} {'zh F1':>6}",
     ]
     for l2 in CV_PENALTIES:
-        result = cross_validate(items, catalog, l2, CV_THRESHOLDS, folds)
+        result = cross_validate(items, catalog, l2, CV_THRESHOLDS, folds, scored=scored)
         for t in CV_THRESHOLDS:
             cells = [_prf(*result[t][lang]) for lang in ("en", "zh")]
             lines.append(f"{l2:>6g} {t:>5.2f}  " + "  ".join(cells))
     return "\n".join(lines)
+
+
+def _set_items(paths: Sequence[Path], name: str) -> frozenset[str]:
+    """The tune item ids of one labeled set, named by its file stem."""
+    chosen = [p for p in paths if Path(p).stem == name]
+    if not chosen:
+        stems = ", ".join(sorted(Path(p).stem for p in paths))
+        raise FieldModelError(f"{name}: no such labeled set here; pass one of: {stems}")
+    return frozenset(i.id for i in tune_items(chosen))
 
 
 def _prf(tp: int, fp: int, fn: int) -> str:

@@ -7,7 +7,7 @@ import pytest
 from flows.cli import main
 from warehouse import fieldmodel, lexicon
 from warehouse.catalog import CatalogError, load_catalog
-from warehouse.evaluate import TUNE, split_part
+from warehouse.evaluate import TUNE, read_items, split_part
 from warehouse.linking import FIELD_THRESHOLD, link_text
 
 
@@ -62,6 +62,23 @@ def test_cli_train_fields_writes_where_told(capsys, tmp_path):
     printed = capsys.readouterr().out
     assert code == 0 and out.is_file() and "held-out parts unused" in printed
     assert fieldmodel.load_model(out)["trained_on"]["part"] == "tune"
+
+
+def test_cli_cross_validation_can_score_one_set_and_names_unknown_sets(capsys):
+    from warehouse.evaluate import LABELED_DIR
+
+    files = [str(LABELED_DIR / f"{name}.jsonl") for name in ("demo-articles", "yrd-invented")]
+    assert main(["train-fields", *files, "--cv", "--set", "yrd-invented"]) == 0
+    printed = capsys.readouterr().out
+    tune = sum(
+        1 for i in read_items(LABELED_DIR / "yrd-invented.jsonl") if split_part(i.id) == TUNE
+    )
+    assert f"scored on the {tune} of yrd-invented's" in printed
+    assert len([line for line in printed.splitlines() if line[:6].strip().isdigit()]) == 12
+    assert main(["train-fields", *files, "--cv", "--set", "nope"]) == 2
+    assert "nope: no such labeled set here; pass one of: demo-articles, yrd-invented" in (
+        capsys.readouterr().err
+    )
 
 
 def test_vocabulary_corpus_is_not_training_data():
