@@ -527,8 +527,7 @@ def provinces_named(text: str, seg: Segmented | None = None) -> set[str]:
     return {
         province
         for province, (names_en, names_zh) in PROVINCE_NAMES.items()
-        if any(_names_place(name, masked, seg) for name in names_zh)
-        or any(count_english(name, lowered) for name in names_en)
+        if _names_one_of(names_zh, names_en, masked, lowered, seg)
     }
 
 
@@ -537,19 +536,26 @@ def demo_zone_parts_named(text: str, seg: Segmented | None) -> set[str]:
     or 嘉善路, not inside other words)."""
     masked = _mask_streets(_MEMBER_STREET_RE, text, seg)
     lowered = masked.lower()
-    return {
-        en
-        for en, zh in DEMO_ZONE_PARTS
-        if _names_place(zh, masked, seg) or count_english(en, lowered)
-    }
+    return {en for en, zh in DEMO_ZONE_PARTS if _names_one_of((zh,), (en,), masked, lowered, seg)}
 
 
 def names_non_member_place(text: str, seg: Segmented | None) -> bool:
     """A prepared sentence names a province or region outside the delta (not a street)."""
     masked = _mask_streets(_NOT_ELSEWHERE_RE, text, seg)
     lowered = masked.lower()
-    return any(_names_place(name, masked, seg) for name in NON_MEMBER_PLACES_ZH) or any(
-        count_english(name, lowered) for name in NON_MEMBER_PLACES_EN
+    return _names_one_of(NON_MEMBER_PLACES_ZH, NON_MEMBER_PLACES_EN, masked, lowered, seg)
+
+
+def _names_one_of(
+    names_zh: Iterable[str],
+    names_en: Iterable[str],
+    masked: str,
+    lowered: str,
+    seg: Segmented | None,
+) -> bool:
+    """Masked text names one of these places: Chinese on token boundaries, English as words."""
+    return any(_names_place(name, masked, seg) for name in names_zh) or any(
+        count_english(name, lowered) for name in names_en
     )
 
 

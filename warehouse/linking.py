@@ -15,6 +15,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import duckdb
 
@@ -70,7 +71,6 @@ class _Sentence:
     seg: lexicon.Segmented | None
     in_title: bool
     counts: dict[str, int] = field(default_factory=dict, compare=False)
-    places: list[set[str]] = field(default_factory=list, compare=False)
 
     def count(self, term: str) -> int:
         """Occurrences of a term, memoised: many commitments share terms."""
@@ -78,11 +78,10 @@ class _Sentence:
             self.counts[term] = lexicon.count_term(term, self.lowered, self.seg)
         return self.counts[term]
 
+    @cached_property
     def members(self) -> set[str]:
         """The members this sentence names, memoised: the anchor asks three times."""
-        if not self.places:
-            self.places.append(lexicon.provinces_named(self.text, self.seg))
-        return self.places[0]
+        return lexicon.provinces_named(self.text, self.seg)
 
 
 # ------------------------------------------------------------------ document preparation
@@ -163,7 +162,7 @@ def _members_named(sentences: list[_Sentence], in_delta: bool) -> set[str]:
     """Members named one by one, or all four when a delta release says "the four provinces"."""
     if in_delta and any(lexicon.names_members_collectively(s.text) for s in sentences):
         return set(PROVINCES)
-    return set().union(*(s.members() for s in sentences))
+    return set().union(*(s.members for s in sentences))
 
 
 def _members_together(sentence: _Sentence, in_delta: bool) -> bool:
