@@ -306,7 +306,12 @@ def _set_items(paths: Sequence[Path], name: str) -> frozenset[str]:
     chosen = [p for p in paths if Path(p).stem == name]
     if not chosen:
         stems = ", ".join(sorted(Path(p).stem for p in paths))
-        raise FieldModelError(f"{name}: no such labeled set here; pass one of: {stems}")
+        why = (
+            " is kept out of training, so cross-validation has none of its items"
+            if name in VOCABULARY_ONLY_SETS | MEASUREMENT_ONLY_SETS
+            else ": no such labeled set here"
+        )
+        raise FieldModelError(f"{name}{why}; pass one of: {stems}")
     return frozenset(i.id for i in tune_items(chosen))
 
 

@@ -79,6 +79,10 @@ def test_cli_cross_validation_can_score_one_set_and_names_unknown_sets(capsys):
     assert "nope: no such labeled set here; pass one of: demo-articles, yrd-invented" in (
         capsys.readouterr().err
     )
+    assert main(["train-fields", *files, "--cv", "--set", "yrd-fields-blind"]) == 2
+    assert "yrd-fields-blind is kept out of training, so cross-validation has none" in (
+        capsys.readouterr().err
+    )
 
 
 def test_vocabulary_corpus_is_not_training_data():
@@ -86,7 +90,7 @@ def test_vocabulary_corpus_is_not_training_data():
 
     stems = {p.stem for p in fieldmodel.training_files(default_eval_files())}
     assert "fields-corpus" not in stems and "yrd-invented" in stems
-    assert "yrd-blind-2" not in stems  # kept for measurement
+    assert "yrd-blind-2" not in stems and "yrd-fields-blind" not in stems  # for measurement
 
 
 def test_default_training_reproduces_the_shipped_model(tmp_path):
