@@ -1,7 +1,9 @@
 """Alert selection and the Markdown digest of one run.
 
 The digest answers two questions for a reader: which releases newly follow up
-which commitment (with the evidence), and which sources could not be read.
+which commitment (with the evidence), and which sources could not be read. Its items are rows
+of the `followups` view, so its counts are the ones an analyst gets in SQL, confirmed labels
+included (a link an analyst confirmed shows as such, not with the linker's score).
 Scraped text is hostile, so every value that came from a web page is escaped
 and capped before it reaches the Markdown.
 """
@@ -50,6 +52,7 @@ class DigestItem:
     sentences: list[str] = field(default_factory=list)
     story_id: str = ""
     story_reason: str = "first"  # first | copy | translation (of the story's first release)
+    confirmed: bool = False  # an analyst confirmed the link: it rests on the label, not a score
 
 
 @dataclass
@@ -75,27 +78,29 @@ class Digest:
     health: list[str] = field(default_factory=list)  # Markdown of source health
 
 
+_NEW_FOLLOWUPS_SQL = """
+SELECT f.url, f.title, f.source_id, f.published_on, f.commitment_id,
+       f.commitment_title, f.field, f.score, f.evidence, coalesce(f.story_id, f.url),
+       coalesce(st.reason, 'first'), coalesce(f.label = 'confirmed', false)
+FROM followups AS f
+JOIN release_current AS r USING (url)
+LEFT JOIN links AS l USING (url, commitment_id)
+LEFT JOIN linked_releases AS lr USING (url)
+LEFT JOIN release_stories AS st USING (url)
+WHERE coalesce(l.run_id, lr.run_id, r.first_run_id) = ?
+ORDER BY f.field, f.commitment_id, f.published_on DESC NULLS LAST, f.url
+"""
+
+
 def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[DigestItem]:
-    """Follow-up links made in this run, at or above the threshold, newest first."""
-    rows = con.execute(
-        """
-        SELECT f.url, f.title, f.source_id, f.published_on, f.commitment_id,
-               c.title_en, f.field, f.score, l.evidence, coalesce(f.story_id, f.url),
-               coalesce(st.reason, 'first')
-        FROM followups f
-        JOIN links l USING (url, commitment_id)
-        JOIN commitments c USING (commitment_id)
-        LEFT JOIN release_stories st USING (url)
-        WHERE l.run_id = ?
-        ORDER BY f.field, f.commitment_id, f.published_on DESC NULLS LAST, f.url
-        """,
-        [run_id],
-    ).fetchall()
-    return [_digest_item(row) for row in rows]
+    """The run's rows of the `followups` view, newest first: links the run made, and links an
+    analyst confirmed on a release the run linked (even where the linker scored none)."""
+    return [_digest_item(row) for row in con.execute(_NEW_FOLLOWUPS_SQL, [run_id]).fetchall()]
 
 
 def _digest_item(row: tuple) -> DigestItem:
-    url, title, source_id, published_on, cid, ctitle, fld, score, evidence, story_id, reason = row
+    url, title, source_id, published_on, cid, ctitle, fld, score, evidence, *rest = row
+    story_id, reason, confirmed = rest
     ev = json.loads(evidence) if isinstance(evidence, str) else (evidence or {})
     return DigestItem(
         url=url,
@@ -110,6 +115,7 @@ def _digest_item(row: tuple) -> DigestItem:
         sentences=list(ev.get("sentences", []))[:2],
         story_id=story_id,
         story_reason=reason,
+        confirmed=bool(confirmed),
     )
 
 
@@ -271,12 +277,18 @@ def _also(commitment_ids: list[str] | None) -> str:
 
 def _item_line(item: DigestItem, also: list[str] | None = None) -> str:
     terms = ", ".join(md_text(t, 40) for t in item.terms) or "—"
-    line = f"- {_release_ref(item)}; score {item.score:.2f}; terms: {terms}{_also(also)}"
+    line = f"- {_release_ref(item)}; {_basis(item)}; terms: {terms}{_also(also)}"
     line += _earlier_story(item)
     quotes = [f"  > {md_text(sentence, MAX_SENTENCE)}" for sentence in item.sentences]
     if quotes:
         line += "\n" + "\n  >\n".join(quotes)  # one quoted paragraph per evidence sentence
     return line
+
+
+def _basis(item: DigestItem) -> str:
+    """What the link rests on: an analyst's confirmation (its 1.0 is no linker score) or the
+    linker's score."""
+    return "confirmed by an analyst" if item.confirmed else f"score {item.score:.2f}"
 
 
 def _earlier_story(item: DigestItem) -> str:

@@ -1,8 +1,10 @@
 """Analyst feedback on links: confirm or reject a (release, commitment) pair.
 
 Labels live in the `labels` table. The `followups` view honours them on every later run (a
-rejected link never shows, a confirmed one always does, with the linker's evidence kept at
-labeling time), and `yrdwatch eval --labels` turns them into labelled items.
+rejected link never shows, a confirmed one always does, with score 1.0 and the linker's
+evidence kept at labeling time), and `yrdwatch eval --labels` turns them into labelled items.
+A label changes what `commitment_status` says at once, so each one is followed by a status
+record (`commitment_status_changes` keeps it, run id `label:<UTC time>`).
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
+from datetime import datetime
 
 from warehouse.catalog import Commitment
 from warehouse.db import transaction
 from warehouse.evaluate import Item
 from warehouse.linking import link_text
+from warehouse.status import event_run_id, record_status_now
 from warehouse.stories import story_mates
 
 logger = logging.getLogger(__name__)
@@ -22,21 +26,25 @@ logger = logging.getLogger(__name__)
 VERDICTS = ("confirmed", "rejected")
 MAX_NOTE_CHARS = 1000
 _RELEASE_SQL = "SELECT title, body, language FROM release_current WHERE url = ?"
+_PREVIOUS_SQL = "SELECT verdict, labeled_at, note FROM labels WHERE url = ? AND commitment_id = ?"
 
 
 class LabelError(ValueError):
-    """The label names a release or commitment the warehouse does not know."""
+    """The label names a release or commitment the warehouse does not know, or is malformed."""
 
 
 def add_label(
     con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment], note: str = ""
 ) -> dict:
-    """Store (or replace) an analyst's verdict on one link; return the evidence kept with it."""
-    commitment, row = _checked(con, url, commitment_id, verdict, catalog)
+    """Store (or replace) an analyst's verdict on one link; return the evidence kept with it.
+
+    Without a note, the earlier label's note stays (a relabel should not wipe the reason)."""
+    commitment, row = _checked(con, url, commitment_id, verdict, catalog, note)
     evidence = evidence_for(commitment, *row)
     with transaction(con):
-        _store(con, url, commitment_id, verdict, note, evidence)
+        _store(con, url, commitment_id, verdict, _note(con, url, commitment_id, note), evidence)
     logger.info("label %s %s: %s", url, commitment_id, verdict)
+    record_status_now(con, event_run_id("label"))
     return evidence
 
 
@@ -45,23 +53,61 @@ def add_story_label(
 ) -> list[str]:
     """Label a link on every release of url's story (its copies and translations too), in one
     transaction; return the urls labelled. The story is counted once, so it is judged once."""
-    commitment, row = _checked(con, url, commitment_id, verdict, catalog)
+    commitment, row = _checked(con, url, commitment_id, verdict, catalog, note)
     releases = [(url, *row), *(_release_row(con, mate) for mate in story_mates(con, url))]
     evidence = [evidence_for(commitment, *release[1:]) for release in releases]
     with transaction(con):
         for (member, *_), found in zip(releases, evidence, strict=True):
-            why = note if member == url else f"{note} (story of {url})"
+            why = _note(con, member, commitment_id, note, judged=url)
             _store(con, member, commitment_id, verdict, why, found)
     logger.info("label %s %s on %d releases of its story", url, verdict, len(releases))
+    record_status_now(con, event_run_id("label"))
     return [release[0] for release in releases]
+
+
+def previous_label(con, url: str, commitment_id: str) -> tuple[str, datetime, str] | None:
+    """(verdict, labeled_at, note) of the label a new one would replace, so the CLI can say so;
+    None when the link has no label yet. A label without a note gives note ''."""
+    row = con.execute(_PREVIOUS_SQL, [url, commitment_id]).fetchone()
+    if row is None:
+        return None
+    verdict, labeled_at, note = row
+    return verdict, labeled_at, note or ""
+
+
+def story_label_conflicts(con, url: str, commitment_id: str, verdict: str) -> list[tuple[str, str]]:
+    """(url, verdict) of url's story mates labelled otherwise for this commitment: after a
+    label without --story, the story would carry mixed verdicts, and the CLI warns of it."""
+    conflicts = []
+    for mate in story_mates(con, url):
+        row = con.execute(_PREVIOUS_SQL, [mate, commitment_id]).fetchone()
+        if row is not None and row[0] != verdict:
+            conflicts.append((mate, row[0]))
+    return conflicts
+
+
+def _note(con, url: str, commitment_id: str, note: str, judged: str | None = None) -> str:
+    """The note to store: the analyst's, else the earlier label's; on a story mate labelled
+    through `judged`, the analyst's note says which release was judged."""
+    mark = f"(story of {judged})" if judged not in (None, url) else ""
+    typed = (note or "").strip()
+    if typed:
+        return f"{typed} {mark}".strip()
+    previous = previous_label(con, url, commitment_id)
+    return (previous[2] if previous else "") or mark
 
 
 def _release_row(con, url: str) -> tuple:
     return (url, *con.execute(_RELEASE_SQL, [url]).fetchone())
 
 
-def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment]):
+def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment], note: str):
     """(commitment, (title, body, language)) when the label makes sense, else a LabelError."""
+    if len((note or "").strip()) > MAX_NOTE_CHARS:
+        raise LabelError(
+            f"note too long: {len(note.strip())} characters, the limit is {MAX_NOTE_CHARS}; "
+            "shorten it (nothing was stored)"
+        )
     if verdict not in VERDICTS:
         raise LabelError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     commitment = next((c for c in catalog if c.id == commitment_id), None)
@@ -73,15 +119,25 @@ def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Comm
     return commitment, row
 
 
+_STORE_SQL = """
+INSERT OR REPLACE INTO labels
+    (url, commitment_id, verdict, note, evidence, labeled_at, content_hash)
+SELECT ?, ?, ?, ?, ?, current_timestamp, content_hash FROM release_current WHERE url = ?
+"""
+
+
 def _store(con, url: str, commitment_id: str, verdict: str, note: str, evidence: dict) -> None:
+    """Keep the release's content hash with the label: its evidence is current until the
+    release changes."""
     con.execute(
-        "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, current_timestamp)",
+        _STORE_SQL,
         [
             url,
             commitment_id,
             verdict,
-            (note or "").strip()[:MAX_NOTE_CHARS] or None,
+            note or None,
             json.dumps(evidence, ensure_ascii=False),
+            url,
         ],
     )
 

@@ -29,6 +29,7 @@ from scrapers.models import Release, Source
 from scrapers.rawstore import RawRecord, RawStore, raw_root_for
 from warehouse import db, load, snapshot
 from warehouse.runlock import run_lock
+from warehouse.status import record_status_now
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +237,7 @@ def reparse(
             unchanged=sum(c.unchanged for c in counts),
         )
         _finish(db_path, run_id, total, links_new)
+        _record_status(db_path, run_id)
         snap = snapshot.publish_snapshot(db_path, snapshot.default_snapshot_path(db_path))
     return _summary(run_id, rebuilt, total, links_new, snap)
 
@@ -302,6 +304,16 @@ def _finish(db_path: Path, run_id: str, total: load.LoadCounts, links_new: int) 
             links_new=links_new,
             digest_path=None,
         )
+    finally:
+        con.close()
+
+
+def _record_status(db_path: Path, run_id: str) -> None:
+    """A re-parse can change what commitment_status says (new text, new links, new dates), so
+    its changes go into the status history under the re-parse's run id, like a crawl's."""
+    con = db.connect(db_path)
+    try:
+        record_status_now(con, run_id)
     finally:
         con.close()
 

@@ -3,6 +3,8 @@
 After each run `record_status` writes one dated row per commitment whose evidence changed
 (stories found, latest follow-up, trend over the last four quarters) into
 `commitment_status_history`, so an analyst can see when a commitment went quiet or picked up.
+Labels and re-parses change the evidence outside a crawl, so they record too
+(`record_status_now`), under run ids like `label:<UTC time>` or the re-parse's run id.
 A status says what was found and when ("3 follow-ups found, latest 2025-03-09", "no follow-up
 found as of 2025-06-30"); it never says whether a commitment was kept.
 """
@@ -11,13 +13,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
 TREND_QUARTERS = 4
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # status dates are calendar days as seen in the delta
 
 
 @dataclass(frozen=True)
@@ -116,3 +120,17 @@ def record_status(con, run_id: str, as_of: date) -> int:
         )
     logger.info("status: %d commitment(s) changed as of %s", len(rows), as_of)
     return len(rows)
+
+
+def event_run_id(kind: str, at: datetime | None = None) -> str:
+    """A history run id for a change made outside a crawl, e.g.
+    `label:2025-03-09T08:00:00.123456+00:00`; microseconds keep two labels made in one second
+    apart (the history is keyed on commitment and run id)."""
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    return f"{kind}:{moment.isoformat(timespec='microseconds')}"
+
+
+def record_status_now(con, run_id: str) -> int:
+    """record_status as of today in Shanghai, for evidence changed outside a crawl (a label,
+    a re-parse): the history would otherwise miss the change until the next crawl."""
+    return record_status(con, run_id, datetime.now(SHANGHAI).date())

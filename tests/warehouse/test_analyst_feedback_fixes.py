@@ -1,0 +1,348 @@
+"""Analyst feedback and status, as a user found them wrong: each test is what they would see.
+
+Warehouses are real DuckDB files built by the shipped migrations, loaded with the factories'
+releases and linked by the shipped linker and catalog; no network, no Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_factories import T0, make_release, make_result, make_source
+
+from scrapers.extract import extract_article
+from scrapers.listing import ListedLink
+from scrapers.models import ArticleRules, ListRules, Source, SourceResult
+from scrapers.rawstore import RawStore, raw_root_for
+from warehouse.catalog import load_catalog, sync_catalog
+from warehouse.db import connect, migrate, shipped_migrations
+from warehouse.digest import FIELD_TITLES, build_digest, render_markdown
+from warehouse.digest_formats import render_html, render_json
+from warehouse.labels import (
+    MAX_NOTE_CHARS,
+    LabelError,
+    add_label,
+    add_story_label,
+    previous_label,
+    story_label_conflicts,
+)
+from warehouse.linking import link_pending
+from warehouse.load import finish_run, load_source_result, start_run, upsert_sources
+from warehouse.query import named_queries
+from warehouse.reparse import reparse
+from warehouse.status import SHANGHAI, record_status
+from warehouse.stories import assign_stories
+
+RAIL = (
+    "Shanghai-Suzhou-Huzhou railway completes track laying",
+    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
+    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
+    "for 12 stations.",
+)
+RAIL_EDITED = (
+    RAIL[0],
+    RAIL[1] + " The Yangtze River Delta railway adds two more stations next year.",
+)
+WEATHER = ("Sunny weekend in Shanghai", "Forecasters expect sunshine in Shanghai this weekend.")
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def release(number: int, text: tuple[str, str], **kwargs):
+    return make_release(number, title=text[0], body=text[1], **kwargs)
+
+
+def crawl(con, catalog, run_id: str, releases: list, hour: int = 0) -> None:
+    """One completed run as the monitor makes it: load, link, stories, finish."""
+    upsert_sources(con, [make_source()])
+    start_run(con, run_id, "live", T0 + timedelta(hours=hour), 1)
+    load_source_result(con, run_id, make_result(releases))
+    sync_catalog(con, catalog)
+    link_pending(con, run_id, catalog)
+    assign_stories(con, run_id)
+    finish_run(
+        con,
+        run_id,
+        status="completed",
+        finished_at=T0 + timedelta(hours=hour),
+        sources_failed=0,
+        releases_new=len(releases),
+        releases_changed=0,
+        links_new=0,
+        digest_path=None,
+    )
+
+
+def followup(con, url: str, commitment_id: str) -> tuple:
+    return con.execute(
+        "SELECT score, evidence, method_version, evidence_is_current, label FROM followups"
+        " WHERE url = ? AND commitment_id = ?",
+        [url, commitment_id],
+    ).fetchone()
+
+
+def today_in_shanghai() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+# --- 1. a confirmed link: score 1.0, the evidence kept at labeling time ---------------------
+
+
+def test_a_confirmed_link_shows_score_1_and_keeps_the_evidence_of_labeling_time(con, catalog):
+    rail = release(1, RAIL)
+    crawl(con, catalog, "run-1", [rail])
+    linker_score = con.execute(
+        "SELECT score FROM links WHERE url = ? AND commitment_id = 'transport.rail'", [rail.url]
+    ).fetchone()[0]
+    assert linker_score < 1.0
+
+    kept = add_label(con, rail.url, "transport.rail", "confirmed", catalog)
+    score, evidence, method, current, label = followup(con, rail.url, "transport.rail")
+    assert (score, method, current, label) == (1.0, "analyst", True, "confirmed")
+    assert json.loads(evidence) == kept
+    stored = con.execute("SELECT content_hash FROM labels").fetchone()[0]
+    assert stored == con.execute("SELECT content_hash FROM release_current").fetchone()[0]
+
+    edited = release(1, RAIL_EDITED, fetched_at=T0 + timedelta(hours=5))
+    crawl(con, catalog, "run-2", [edited], hour=5)  # the linker rescores the edited text
+    new_link = con.execute(
+        "SELECT evidence FROM links WHERE url = ? AND commitment_id = 'transport.rail'",
+        [rail.url],
+    ).fetchone()[0]
+    assert json.loads(new_link) != kept
+    score, evidence, method, current, _ = followup(con, rail.url, "transport.rail")
+    assert (score, method, json.loads(evidence)) == (1.0, "analyst", kept)
+    assert current is False  # the label judged the release before its edit
+
+    story = con.execute(
+        "SELECT best_score, confirmed FROM story_followups WHERE commitment_id = 'transport.rail'"
+    ).fetchone()
+    assert story == (1.0, True)
+    for view in ("commitment_quarters", "commitment_status", "commitment_status_changes"):
+        con.execute(f"SELECT * FROM {view}").fetchall()
+
+
+def test_a_label_made_before_the_content_hash_was_kept_falls_back_to_the_link_s(tmp_path):
+    """A warehouse labelled under migration 011 migrates, and its old label still works."""
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    migrate(con, [m for m in shipped_migrations() if m.version < 12])
+    con.execute(
+        "INSERT INTO commitments (commitment_id, field, title_en) VALUES ('energy', 'energy', 'E')"
+    )
+    for url, content_hash in (("u:same", "h1"), ("u:edited", "h2")):
+        con.execute(
+            "INSERT INTO release_current (url, source_id, content_hash, version)"
+            " VALUES (?, 's', ?, 1)",
+            [url, content_hash],
+        )
+        con.execute(
+            "INSERT INTO links VALUES (?, 'energy', 'h1', 0.3, '{\"terms\": [\"grid\"]}',"
+            " 'lex-1', 'run-1', now())",
+            [url],
+        )
+        con.execute(
+            "INSERT INTO labels VALUES (?, 'energy', 'confirmed', NULL, '{\"terms\": []}', now())",
+            [url],
+        )
+    assert "012_analyst_feedback_fixes.sql" in migrate(con)
+    rows = con.execute(
+        "SELECT url, score, evidence, evidence_is_current FROM followups ORDER BY url"
+    ).fetchall()
+    assert rows == [
+        ("u:edited", 1.0, '{"terms": []}', False),
+        ("u:same", 1.0, '{"terms": []}', True),
+    ]
+    con.close()
+
+
+# --- 2. the digest lists exactly the followups view, confirmed labels included --------------
+
+
+def test_the_digest_counts_what_sql_counts_and_says_which_links_an_analyst_confirmed(con, catalog):
+    rail, weather = release(1, RAIL), release(2, WEATHER)
+    crawl(con, catalog, "run-1", [rail, weather])
+    assert con.execute("SELECT count(*) FROM links WHERE url = ?", [weather.url]).fetchone() == (0,)
+    add_label(con, weather.url, "energy", "confirmed", catalog, note="a grid story after all")
+
+    digest = build_digest(con, "run-1")
+    links, releases, stories = con.execute(
+        "SELECT count(*), count(DISTINCT url), count(DISTINCT story_id) FROM followups"
+    ).fetchone()
+    markdown = render_markdown(digest)
+    assert f"{stories} stories ({releases} releases, {links} links)" in markdown
+    assert len(digest.items) == links == 4
+    for field, field_stories, *_ in con.execute(named_queries()["followups_by_field"]).fetchall():
+        assert len(re.findall(r"^- ", section(markdown, field), re.MULTILINE)) == field_stories
+
+    energy = section(markdown, "energy")
+    assert "Sunny weekend in Shanghai" in energy and "confirmed by an analyst" in energy
+    assert "score 1.00" not in markdown
+    assert "confirmed by an analyst" in render_html(markdown, "digest")
+    items = {i["url"]: i for i in json.loads(render_json(digest))["items"]}
+    assert items[weather.url]["confirmed"] is True and items[rail.url]["confirmed"] is False
+
+
+def section(markdown: str, field: str) -> str:
+    """A field's section of the Markdown digest."""
+    return markdown.split(f"## {FIELD_TITLES[field]} (`{field}`)")[1].split("\n## ")[0]
+
+
+# --- 3. labels and re-parses write the status history ---------------------------------------
+
+
+def history(con) -> list[tuple]:
+    return con.execute(
+        "SELECT commitment_id, run_id, as_of, followups FROM commitment_status_changes"
+        " ORDER BY recorded_at, commitment_id"
+    ).fetchall()
+
+
+def test_a_label_that_changes_a_status_is_in_the_status_history(con, catalog):
+    rail, weather = release(1, RAIL), release(2, WEATHER)
+    crawl(con, catalog, "run-1", [rail, weather])
+    record_status(con, "run-1", today_in_shanghai())
+    before = len(history(con))
+
+    add_label(con, weather.url, "energy", "confirmed", catalog)
+    [(commitment, run_id, as_of, followups)] = history(con)[before:]
+    assert (commitment, as_of, followups) == ("energy", today_in_shanghai(), 1)
+    assert re.fullmatch(r"label:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", run_id)
+    status = con.execute(
+        "SELECT status FROM commitment_status_changes WHERE run_id = ?", [run_id]
+    ).fetchone()[0]
+    assert status.startswith("1 follow-up found")
+
+    add_label(con, weather.url, "energy", "confirmed", catalog, note="same verdict again")
+    assert len(history(con)) == before + 1  # nothing changed, nothing recorded
+
+    add_story_label(con, rail.url, "transport.rail", "rejected", catalog)
+    assert [row[0] for row in history(con)[before + 1 :]] == ["transport.rail"]
+
+
+PAGE_URL = "https://inv.gov.cn/news/1.html"
+LEAD = "The library now opens later on weekdays, and the museum adds a night tour on Fridays."
+PAGE = (
+    "<html><head><title>News of the day</title></head><body><h1 class='title'>News of the day"
+    "</h1><span class='date'>2024-03-11</span>"
+    f"<div class='lead'><p>{LEAD}</p></div><div class='content'><p>{RAIL[1]}</p></div>"
+    "</body></html>"
+).encode()
+
+
+def inv_source(body: str) -> Source:
+    return Source(
+        id="inv-en",
+        name="Invented government site",
+        region="shanghai",
+        language="en",
+        start_urls=("https://inv.gov.cn/news/index.html",),
+        list=ListRules(links="ul.news li a"),
+        article=ArticleRules(title="h1.title", date="span.date", body=body),
+    )
+
+
+def test_a_reparse_that_changes_a_status_is_in_the_status_history(db_path: Path, catalog):
+    """The old rules read the page's lead, the new ones its article: a rail follow-up appears."""
+    raw = RawStore(raw_root_for(db_path)).for_source("inv-en")
+    headers = {"content-type": "text/html; charset=utf-8"}
+    sha = raw.put(url=PAGE_URL, content=PAGE, headers=headers, status=200, fetched_at=T0)
+    listed = ListedLink(url=PAGE_URL, title="", listed_date=None, is_attachment=False)
+    parsed = extract_article(PAGE.decode(), PAGE_URL, inv_source("div.lead"), T0, listed=listed)
+    parsed.raw_sha256 = sha
+    con = connect(db_path)
+    load_source_result(con, "crawl-1", SourceResult("inv-en", releases=[parsed]))
+    sync_catalog(con, catalog)
+    link_pending(con, "crawl-1", catalog)
+    record_status(con, "crawl-1", today_in_shanghai())
+    con.close()
+
+    summary = reparse(db_path, [inv_source("div.content")])
+    con = connect(db_path, read_only=True)
+    rows = con.execute(
+        "SELECT commitment_id, followups FROM commitment_status_changes WHERE run_id = ?",
+        [summary.run_id],
+    ).fetchall()
+    status = con.execute(
+        "SELECT followups FROM commitment_status WHERE commitment_id = 'transport.rail'"
+    ).fetchone()
+    con.close()
+    assert ("transport.rail", 1) in rows and status == (1,)
+    assert summary.changed == 1
+
+
+# --- 4. relabelling: what it replaces, notes kept, mixed stories, long notes ----------------
+
+
+def test_a_relabel_says_what_it_replaces_and_keeps_the_note_when_none_is_given(con, catalog):
+    rail = release(1, RAIL)
+    crawl(con, catalog, "run-1", [rail])
+    assert previous_label(con, rail.url, "transport.rail") is None
+    add_label(con, rail.url, "transport.rail", "rejected", catalog, note="an old section")
+    verdict, labeled_at, note = previous_label(con, rail.url, "transport.rail")
+    assert (verdict, note) == ("rejected", "an old section") and isinstance(labeled_at, datetime)
+
+    add_label(con, rail.url, "transport.rail", "confirmed", catalog)  # no --note
+    assert previous_label(con, rail.url, "transport.rail")[::2] == ("confirmed", "an old section")
+    add_label(con, rail.url, "transport.rail", "confirmed", catalog, note="new reason")
+    assert previous_label(con, rail.url, "transport.rail")[2] == "new reason"
+
+
+def test_a_note_over_the_limit_is_refused_not_cut(con, catalog):
+    rail = release(1, RAIL)
+    crawl(con, catalog, "run-1", [rail])
+    with pytest.raises(LabelError, match=str(MAX_NOTE_CHARS)):
+        add_label(con, rail.url, "transport.rail", "rejected", catalog, "x" * (MAX_NOTE_CHARS + 1))
+    assert con.execute("SELECT count(*) FROM labels").fetchone() == (0,)
+    add_label(con, rail.url, "transport.rail", "rejected", catalog, "x" * MAX_NOTE_CHARS)
+    assert len(previous_label(con, rail.url, "transport.rail")[2]) == MAX_NOTE_CHARS
+
+
+def test_story_mates_labelled_otherwise_are_named(con, catalog):
+    original = release(1, RAIL)
+    reprint = release(2, RAIL, published_at=datetime(2024, 8, 1, 9, tzinfo=UTC))
+    alone = release(3, WEATHER)
+    crawl(con, catalog, "run-1", [original, reprint, alone])
+    assert story_label_conflicts(con, original.url, "transport.rail", "confirmed") == []
+    add_label(con, reprint.url, "transport.rail", "rejected", catalog)
+    add_label(con, original.url, "transport.rail", "confirmed", catalog)
+    assert story_label_conflicts(con, original.url, "transport.rail", "confirmed") == [
+        (reprint.url, "rejected")
+    ]
+    assert story_label_conflicts(con, reprint.url, "transport.rail", "rejected") == [
+        (original.url, "confirmed")
+    ]
+    assert story_label_conflicts(con, original.url, "transport.rail", "rejected") == []
+    assert story_label_conflicts(con, alone.url, "transport.rail", "confirmed") == []
+
+
+# --- 5. last_4_quarters always lists the four quarters of the trend window ------------------
+
+
+def test_last_4_quarters_lists_every_quarter_of_the_window_for_every_commitment(con, catalog):
+    crawl(con, catalog, "run-1", [release(1, RAIL)])  # finished 2024-08-01 in Shanghai
+    rows = con.execute(
+        "SELECT commitment_id, last_4_quarters, followups_last_4_quarters, trend"
+        " FROM commitment_status"
+    ).fetchall()
+    assert len(rows) == len(catalog)
+    window = ["2023Q4", "2024Q1", "2024Q2", "2024Q3"]
+    for commitment_id, quarters, total, _trend in rows:
+        assert [q["quarter"] for q in quarters] == window, commitment_id
+        assert sum(q["followups"] for q in quarters) == total
+    by_id = {row[0]: row[1:] for row in rows}
+    assert by_id["transport.rail"][0] == [
+        {"quarter": "2023Q4", "followups": 0},
+        {"quarter": "2024Q1", "followups": 0},
+        {"quarter": "2024Q2", "followups": 0},
+        {"quarter": "2024Q3", "followups": 1},
+    ]
+    assert by_id["transport.rail"][1:] == (1, "rising")
+    assert by_id["energy"] == ([{"quarter": q, "followups": 0} for q in window], 0, "quiet")
