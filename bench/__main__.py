@@ -1,8 +1,8 @@
 """`python -m bench [--quick]` (or `make bench`): crawl, linking and story benchmarks as Markdown
 tables.
 
-The full run (6 loopback hosts, 1,500 articles) takes about two minutes; `--quick` is a
-smoke run of a few seconds. See bench/crawl_bench.py for what is measured and how.
+The full run (6 loopback hosts, 1,500 articles) takes about four minutes; `--quick` is a
+smoke run of about 25 seconds. See bench/crawl_bench.py for what is measured and how.
 """
 
 from __future__ import annotations

@@ -101,6 +101,11 @@ def _add_run(sub) -> None:
 def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="the whole pipeline on the bundled archive, offline")
     p.add_argument("--db", type=Path, help="warehouse file (default data/demo.duckdb)")
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="run again on the demo warehouse as it is (labels kept) instead of starting afresh",
+    )
     p.set_defaults(handler=cmd_demo)
 
 
@@ -220,9 +225,16 @@ def _run_replayed(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from flows.demo import run_demo
+    from flows.demo import demo_labels, run_demo
 
-    summary = run_demo(args.db)
+    labels = 0 if args.keep else demo_labels(args.db)
+    if labels:
+        print(
+            f"yrdwatch demo: starting afresh discards the {labels} analyst label(s) in the demo "
+            "warehouse; `yrdwatch demo --keep` runs on it as it is",
+            file=sys.stderr,
+        )
+    summary = run_demo(args.db, fresh=not args.keep)
     _print_summary(summary)
     return 0 if summary.status == "completed" else 1
 
@@ -243,15 +255,14 @@ def cmd_serve(args) -> int:
 
 def cmd_sql(args) -> int:
     from warehouse.query import QueryError, format_rows, named_queries, run_query
-    from warehouse.snapshot import default_snapshot_path
+    from warehouse.snapshot import read_path
 
     if not args.query:
         for name, text in sorted(named_queries().items()):
             first = text.strip().splitlines()[0] if text.strip() else ""
             print(f"{name}\t{first.lstrip('- ')}")
         return 0
-    live = args.db or default_db_path()
-    path = live if args.live else default_snapshot_path(live)
+    path = read_path(args.db or default_db_path(), args.live)
     if not path.is_file():
         raise missing_warehouse(path)
     try:

@@ -75,7 +75,9 @@ def _add_label(sub) -> None:
         action="store_true",
         help="label the link on every release of the story (copies and translations) too",
     )
-    p.add_argument("--db", type=Path, help="warehouse file (default data/yrdwatch.duckdb)")
+    p.add_argument(
+        "--db", type=Path, help="warehouse file (default $YRDWATCH_DB or data/yrdwatch.duckdb)"
+    )
     p.set_defaults(handler=cmd_label)
 
 
@@ -113,10 +115,9 @@ def default_eval_files() -> list[Path]:
 
 
 def _warehouse(args) -> Path:
-    from warehouse.snapshot import default_snapshot_path
+    from warehouse.snapshot import read_path
 
-    live = args.db or default_db_path()
-    path = live if getattr(args, "live", False) else default_snapshot_path(live)
+    path = read_path(args.db or default_db_path(), getattr(args, "live", False))
     if not path.is_file():
         raise missing_warehouse(path)
     return path
@@ -158,6 +159,28 @@ def _label_items(args) -> dict:
     return {"analyst labels": items}
 
 
+def stored_url(con, url: str) -> str:
+    """The URL as the warehouse keys it: a pasted http://, upper-case host, #fragment or utm_*
+    variant of a stored release finds it, as the crawler would have canonicalised it."""
+    for candidate in (url, _canonical_or_none(url)):
+        if candidate and _is_stored(con, candidate):
+            return candidate
+    raise UsageError(f"{url}: no such release in the warehouse; check the URL")
+
+
+def _canonical_or_none(url: str) -> str | None:
+    from scrapers.canonical import canonical_url
+
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return None
+
+
+def _is_stored(con, url: str) -> bool:
+    return con.execute("SELECT 1 FROM release_current WHERE url = ?", [url]).fetchone() is not None
+
+
 def cmd_explain(args) -> int:
     from warehouse import db
     from warehouse.catalog import load_catalog
@@ -166,27 +189,43 @@ def cmd_explain(args) -> int:
 
     con = db.connect(_warehouse(args), read_only=True)
     try:
-        row = con.execute(
-            "SELECT title, body, language FROM release_current WHERE url = ?", [args.url]
+        url = stored_url(con, args.url)
+        title, body, language = con.execute(
+            "SELECT title, body, language FROM release_current WHERE url = ?", [url]
         ).fetchone()
-        if row is None:
-            raise UsageError(f"{args.url}: no such release in the warehouse; check the URL")
         thresholds = read_thresholds(con)
         stored = con.execute(
             "SELECT commitment_id, label FROM followups WHERE url = ? ORDER BY commitment_id",
-            [args.url],
+            [url],
         ).fetchall()
-        story = story_lines(con, args.url)
+        labels = _label_lines(con, url)
+        story = story_lines(con, url)
     finally:
         con.close()
-    title, body, language = row
-    print(f"{args.url}\n{title}")
+    print(f"{url}\n{title}")
     for line in explain(title or "", body or "", language or "", load_catalog(), thresholds):
         print(line)
+    print("\n".join(labels))
     shown = ", ".join(f"{cid}{' (' + label + ')' if label else ''}" for cid, label in stored)
     print(f"in followups now: {shown or 'none'}")
     print("\n".join(story))
     return 0
+
+
+def _label_lines(con, url: str) -> list[str]:
+    """The analysts' verdicts on this release, which override the linker's in `followups`."""
+    rows = con.execute(
+        "SELECT commitment_id, verdict, labeled_at, note FROM labels WHERE url = ?"
+        " ORDER BY commitment_id",
+        [url],
+    ).fetchall()
+    if not rows:
+        return ["analyst labels: none"]
+    lines = ["analyst labels (they override the linker in followups):"]
+    for commitment_id, verdict, labeled_at, note in rows:
+        why = f": {note}" if note else ""
+        lines.append(f"  {commitment_id}: {verdict} on {labeled_at:%Y-%m-%d}{why}")
+    return lines
 
 
 def cmd_label(args) -> int:
@@ -194,30 +233,81 @@ def cmd_label(args) -> int:
     from warehouse.catalog import load_catalog
     from warehouse.labels import LabelError, add_label, add_story_label
 
-    path = args.db or default_db_path()
-    if not path.is_file():
-        raise missing_warehouse(path)
+    path = _label_warehouse(args)
     con = db.connect(path)
     label = add_story_label if args.story else add_label
     try:
-        done = label(con, args.url, args.commitment, args.verdict, load_catalog(), args.note)
+        url = stored_url(con, args.url)
+        before = _label_context(con, url, args.commitment, args.verdict)
+        done = label(con, url, args.commitment, args.verdict, load_catalog(), args.note)
     except LabelError as exc:
         raise UsageError(str(exc)) from exc
     finally:
         con.close()
+    _print_label_result(args, url, done, before)
+    return 0
+
+
+def _label_warehouse(args) -> Path:
+    """Labels go to the live warehouse: a snapshot is replaced by the next run, label and all."""
+    from warehouse.snapshot import is_snapshot_path
+
+    path = args.db or default_db_path()
+    if is_snapshot_path(path):
+        raise UsageError(
+            f"{path} is a published snapshot, which the next run replaces; "
+            "label the warehouse itself (--db without -latest)"
+        )
+    if not path.is_file():
+        raise missing_warehouse(path)
+    return path
+
+
+def _label_context(con, url: str, commitment_id: str, verdict: str) -> list[str]:
+    """What the new label changes: the verdict it replaces, whether the link was shown, and
+    story mates left with another verdict."""
+    from warehouse.labels import previous_label, story_label_conflicts
+
+    notes = []
+    previous = previous_label(con, url, commitment_id)
+    if previous is not None:
+        was, day = previous[0], f"{previous[1]:%Y-%m-%d}"
+        same = was == verdict
+        notes.append(f"already {was} on {day}" if same else f"replaces the {was} label of {day}")
+    shown = con.execute(
+        "SELECT 1 FROM followups WHERE url = ? AND commitment_id = ?", [url, commitment_id]
+    ).fetchone()
+    if verdict == "rejected" and shown is None:
+        notes.append("the link was not in followups; the rejection keeps it out of later runs")
+    mixed = story_label_conflicts(con, url, commitment_id, verdict)
+    if mixed:
+        notes.append(
+            f"{len(mixed)} other release(s) of its story carry another verdict "
+            f"({', '.join(f'{u}: {v}' for u, v in mixed)}); add --story to judge them all"
+        )
+    return notes
+
+
+def _print_label_result(args, url: str, done, notes: list[str]) -> None:
     if args.story:
         print(f"{args.verdict}: {args.commitment} on {len(done)} release(s) of the story:")
-        print("\n".join(f"  {url}" for url in done))
+        print("\n".join(f"  {member}" for member in done))
     else:
-        terms = ", ".join(done["terms"]) or (
-            "none: the linker found no term of it, so this link rests on your label alone"
-        )
-        print(f"{args.verdict}: {args.url} -> {args.commitment} (terms: {terms})")
+        print(f"{args.verdict}: {url} -> {args.commitment} (terms: {_terms_line(args, done)})")
+    for note in notes:
+        print(f"note: {note}")
     print(
         "stored in the live warehouse: later runs respect it, and `sql`/`explain`/`eval --labels`"
         " see it with --live; the published snapshot shows it after the next run or reparse"
     )
-    return 0
+
+
+def _terms_line(args, evidence: dict) -> str:
+    if evidence["terms"]:
+        return ", ".join(evidence["terms"])
+    if args.verdict == "confirmed":
+        return "none: the linker found no term of it, so this link rests on your label alone"
+    return "none: the linker found no term of it"
 
 
 def cmd_train_fields(args) -> int:

@@ -20,6 +20,25 @@ def reset_demo_warehouse(db_path: Path) -> None:
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
 
 
+def demo_labels(db_path: Path | None = None) -> int:
+    """Analyst labels a fresh demo would discard (0 when there is no readable demo warehouse)."""
+    import duckdb
+
+    db_file = Path(db_path or demo_db_path())
+    if not db_file.is_file():
+        return 0
+    try:
+        con = duckdb.connect(str(db_file), read_only=True)
+    except duckdb.Error:
+        return 0  # locked by a running demo or not a warehouse: the run itself will say so
+    try:
+        return con.execute("SELECT count(*) FROM labels").fetchone()[0]
+    except duckdb.Error:
+        return 0  # a warehouse from before labels existed
+    finally:
+        con.close()
+
+
 def run_demo(db_path: Path | None = None, *, fresh: bool = True):
     """Serve the demo archive on loopback and run the monitor flow against it."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 from warehouse.db import transaction
@@ -62,9 +63,20 @@ class Commitment:
     broad_terms_en: tuple[str, ...] = ()
     broad_terms_zh: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def broad_terms(self) -> frozenset[str]:
         return frozenset((*self.broad_terms_en, *self.broad_terms_zh))
+
+    @cached_property
+    def all_terms(self) -> tuple[str, ...]:
+        """Every term, each spelling once: "5G" in the Chinese list and "5g" in the English
+        one are one term (matching ignores case), not two that double its points."""
+        by_spelling: dict[str, str] = {}
+        for term in (*self.terms_en, *self.terms_zh, *self.broad_terms_en, *self.broad_terms_zh):
+            kept = by_spelling.setdefault(term.lower(), term)
+            if kept.islower() and not term.islower():  # show "5G", not "5g"
+                by_spelling[term.lower()] = term
+        return tuple(by_spelling.values())
 
 
 def load_catalog(path: Path | None = None, seed_path: Path | None = None) -> list[Commitment]:

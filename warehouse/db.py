@@ -162,16 +162,20 @@ def _open_with_retry(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnectio
             if LOCK_MESSAGE not in str(error):
                 raise
             if delay is None:
-                raise _locked_error(db_path, str(error)) from error
+                raise _locked_error(db_path, str(error), read_only) from error
             log.info("warehouse %s is locked; retrying in %.1f s", db_path, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")  # the loop always returns or raises
 
 
-def _locked_error(db_path: Path, message: str) -> WarehouseLockedError:
+def _locked_error(db_path: Path, message: str, read_only: bool) -> WarehouseLockedError:
+    """Readers can go to the snapshot; a writer (a run, a label) has to wait for the holder."""
     pid = re.search(r"PID (\d+)", message)
     holder = f"process {pid.group(1)}" if pid else "another process"
-    return WarehouseLockedError(
-        f"warehouse {db_path} is in use by {holder}; close that session "
-        "(analysts should open the -latest snapshot instead) and retry"
+    advice = (
+        "close that session (analysts should open the -latest snapshot instead) and retry"
+        if read_only
+        else "wait for it to finish (a run holds it until it ends) or close that session, "
+        "then retry"
     )
+    return WarehouseLockedError(f"warehouse {db_path} is in use by {holder}; {advice}")

@@ -25,7 +25,7 @@ from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "lex-3.1"
+METHOD_VERSION = "lex-3.2"
 LINK_THRESHOLD = 0.42  # follow-up threshold, chosen on the tune parts only
 FIELD_THRESHOLD = 0.45  # a follow-up also links every further commitment scoring this much
 STORE_FLOOR = 0.2  # candidates below this are not stored at all
@@ -311,7 +311,7 @@ def _points(
 
 
 def _all_terms(commitment: Commitment) -> tuple[str, ...]:
-    return (*commitment.terms_en, *commitment.terms_zh, *commitment.broad_terms)
+    return commitment.all_terms
 
 
 def _match_terms(
@@ -667,9 +667,23 @@ def explain(
             f"terms {c.parts['title_terms'] or '-'}; body terms {c.parts['body_terms'] or '-'}"
         )
         lines += [line for sentence in c.sentences[:2] for line in _quoted(sentence)]
-    silent = len(catalog) - len(decision.candidates)
+    zeroed = _zeroed_matches(title, body, catalog, decision)
+    lines += [
+        f"     0.000 {m.commitment.id} ({m.commitment.field}): terms found, but the anchor of 0 "
+        f"zeroes them: {', '.join(sorted({*m.title_terms, *m.body_counts}))}"
+        for m in zeroed
+    ]
+    silent = len(catalog) - len(decision.candidates) - len(zeroed)
     lines.append(f"{silent} commitment(s) matched no term (or need a member not named)")
     return lines
+
+
+def _zeroed_matches(title: str, body: str, catalog, decision: Decision) -> list[_Match]:
+    """Commitments whose terms occur but score 0 (the release is not set in the delta): an
+    explanation of "why not" names them rather than calling them unmatched."""
+    shown = {c.commitment_id for c in decision.candidates}
+    _, _, matches = _prepare_release(title, body, catalog)
+    return [m for m in matches if m.raw == 0 and m.commitment.id not in shown]
 
 
 def _quoted(sentence: str) -> list[str]:

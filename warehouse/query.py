@@ -6,6 +6,7 @@ before they run, so an analyst's query can never change the warehouse it reads.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -79,10 +80,25 @@ def _execute_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[s
         for statement in statements[:-1]:
             con.execute(statement)
         cursor = con.execute(statements[-1])
-        columns = [column[0] for column in cursor.description or []]
-        return columns, cursor.fetchall() if columns else []
+        description = cursor.description or []
+        rows = cursor.fetchall() if description else []
     except duckdb.Error as error:
         raise _query_error(error) from error
+    json_columns = [i for i, column in enumerate(description) if str(column[1]) == "JSON"]
+    return [column[0] for column in description], [_decoded(r, json_columns) for r in rows]
+
+
+def _decoded(row: tuple, json_columns: list[int]) -> tuple:
+    """JSON columns (a link's evidence) as objects, so --format json nests them rather than
+    quoting them as strings; a value that is not valid JSON stays as it is."""
+    if not json_columns:
+        return row
+    values = list(row)
+    for i in json_columns:
+        if isinstance(values[i], str):
+            with contextlib.suppress(ValueError):
+                values[i] = json.loads(values[i])
+    return tuple(values)
 
 
 def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Statement]:
@@ -121,10 +137,13 @@ def format_rows(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: s
 
 
 def _plain(value: object) -> str:
+    """A value as one text cell; lists, structs and JSON as JSON text (not Python's repr)."""
     if value is None:
         return ""
     if isinstance(value, datetime | date | time):
         return value.isoformat()
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(_json_value(value), ensure_ascii=False)
     return str(value)
 
 

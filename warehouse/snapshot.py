@@ -18,10 +18,26 @@ log = logging.getLogger(__name__)
 SNAPSHOT_ALIAS = "yrdwatch_snapshot"
 
 
+SNAPSHOT_SUFFIX = "-latest"
+
+
 def default_snapshot_path(db_path: Path) -> Path:
     """data/yrdwatch.duckdb -> data/yrdwatch-latest.duckdb"""
     db_path = Path(db_path)
-    return db_path.with_name(f"{db_path.stem}-latest{db_path.suffix or '.duckdb'}")
+    return db_path.with_name(f"{db_path.stem}{SNAPSHOT_SUFFIX}{db_path.suffix or '.duckdb'}")
+
+
+def is_snapshot_path(db_path: Path) -> bool:
+    """A `-latest` file is a published snapshot already (not the base of another one)."""
+    return Path(db_path).stem.endswith(SNAPSHOT_SUFFIX)
+
+
+def read_path(db_path: Path, live: bool) -> Path:
+    """What read-only commands open: the warehouse itself with --live, else its snapshot; a
+    snapshot passed as --db is read as it is."""
+    if live or is_snapshot_path(db_path):
+        return Path(db_path)
+    return default_snapshot_path(db_path)
 
 
 def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:

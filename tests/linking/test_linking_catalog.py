@@ -132,3 +132,14 @@ def test_sync_catalog_upserts_and_drops_stale_rows(tmp_path, catalog):
     ).fetchone()[0]
     assert "沪苏通铁路" in terms
     con.close()
+
+
+def test_a_term_spelt_in_two_lists_counts_once(catalog):
+    """ "5G" (Chinese list) and "5g" (English list) are one term: matching ignores case, so
+    counting both doubled the information field's points."""
+    from warehouse.linking import link_text
+
+    body = "上海、江苏、浙江、安徽四地签署协议，共建长三角5G网络和政务APP。"
+    best = link_text("长三角5G网络共建", body, "zh", catalog).candidates[0]
+    assert best.commitment_id == "information"
+    assert [t for t in best.terms if t.lower() in ("5g", "app")] == ["5G", "APP"]

@@ -81,7 +81,10 @@ def test_read_only_open_of_a_missing_warehouse_names_the_file(tmp_path: Path) ->
 def test_file_held_by_another_process_raises_locked_error_with_pid(db_path, lock_holder) -> None:
     connect(db_path).close()
     holder = lock_holder(db_path)
-    with pytest.raises(WarehouseLockedError, match=f"in use by process {holder.pid}"):
+    with pytest.raises(WarehouseLockedError, match=f"in use by process {holder.pid}") as writer:
         connect(db_path)
-    with pytest.raises(WarehouseLockedError):
+    assert "wait for it to finish" in str(writer.value)
+    assert "snapshot" not in str(writer.value)  # a writer cannot label or run on the snapshot
+    with pytest.raises(WarehouseLockedError, match="open the -latest snapshot") as reader:
         connect(db_path, read_only=True)
+    assert "wait for it" not in str(reader.value)

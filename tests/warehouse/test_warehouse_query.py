@@ -120,3 +120,18 @@ def test_table_keeps_a_url_whole_so_it_can_be_pasted_into_explain() -> None:
     table = format_rows(["url", "title"], [(url, "t" * 200)], "table")
     assert url in table
     assert "t" * 60 not in table  # other long values are still capped
+
+
+def test_lists_and_json_columns_are_json_in_csv_and_nested_in_json(loaded: Path) -> None:
+    sql = (
+        "SELECT [{'quarter': '2026Q3', 'followups': 1}] AS last_4_quarters,"
+        ' \'{"terms": ["长三角"], "parts": {"anchor": 1.0}}\'::JSON AS evidence,'
+        " '[视频] not JSON' AS title"
+    )
+    columns, rows = run_query(loaded, sql)
+    [record] = json.loads(format_rows(columns, rows, "json"))
+    assert record["evidence"] == {"terms": ["长三角"], "parts": {"anchor": 1.0}}
+    assert record["last_4_quarters"] == [{"quarter": "2026Q3", "followups": 1}]
+    [row] = list(csv.DictReader(io.StringIO(format_rows(columns, rows, "csv"))))
+    assert json.loads(row["last_4_quarters"]) == [{"quarter": "2026Q3", "followups": 1}]
+    assert json.loads(row["evidence"])["terms"] == ["长三角"] and row["title"] == "[视频] not JSON"

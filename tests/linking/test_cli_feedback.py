@@ -1,0 +1,127 @@
+"""`explain` and `label` as an analyst uses them: pasted URLs, snapshots, what a label changes."""
+
+import argparse
+
+import pytest
+
+from flows import cli_linking
+from flows.cli import UsageError
+from warehouse.catalog import sync_catalog
+from warehouse.db import connect
+from warehouse.linking import link_pending
+from warehouse.snapshot import default_snapshot_path, publish_snapshot
+from warehouse.stories import assign_stories
+
+URL = "https://www.jiangsu.gov.cn/art/2024/5/1/art_60096_1.html"
+RAIL_ZH = (
+    "沪苏湖铁路全线铺轨贯通",
+    "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。2024年共投资120亿元，设站12座。",
+)
+RAIL_EN = (
+    "Shanghai-Suzhou-Huzhou railway completes track laying",
+    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
+    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
+    "for 12 stations.",
+)
+FISHING_BAN = (
+    "Fishing ban on the Yangtze enters its fifth year",
+    "Fishermen who left the river have found new jobs, and the ecological recovery of the "
+    "river continues, officials in Wuhan said.",
+)
+
+
+@pytest.fixture
+def db_path(tmp_path, catalog):
+    path = tmp_path / "w.duckdb"
+    con = connect(path)
+    sync_catalog(con, catalog)
+    put(con, URL, "zh", RAIL_ZH, "2024-05-01")
+    put(con, "https://english.shanghai.gov.cn/en-News/20240502/a.html", "en", RAIL_EN, "2024-05-02")
+    put(con, "https://www.gov.cn/fish.html", "en", FISHING_BAN, "2024-05-02")
+    assign_stories(con, "run-1")
+    link_pending(con, "run-1", catalog)
+    con.close()
+    return path
+
+
+def put(con, url, language, text, published):
+    con.execute(
+        "INSERT INTO release_current (url, source_id, language, title, body, published_on,"
+        " content_source, content_hash, version) VALUES (?, 'test', ?, ?, ?, ?, '', 'h1', 1)",
+        [url, language, *text, published],
+    )
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    cli_linking.register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "http://www.jiangsu.gov.cn/art/2024/5/1/art_60096_1.html",
+        "https://WWW.JIANGSU.GOV.CN/art/2024/5/1/art_60096_1.html",
+        URL + "#top",
+        URL + "?utm_source=wechat",
+    ],
+)
+def test_a_url_pasted_from_a_browser_finds_the_stored_release(db_path, pasted, capsys):
+    assert run(["explain", pasted, "--db", str(db_path), "--live"]) == 0
+    assert capsys.readouterr().out.startswith(URL + "\n")
+    assert run(["label", pasted, "transport.rail", "--confirm", "--db", str(db_path)]) == 0
+    con = connect(db_path, read_only=True)
+    assert con.execute("SELECT url FROM labels").fetchall() == [(URL,)]
+    con.close()
+
+
+def test_an_unknown_or_malformed_url_is_one_clear_error(db_path):
+    for url in ("https://www.jiangsu.gov.cn/art/other.html", "not a url"):
+        with pytest.raises(UsageError, match="no such release in the warehouse; check the URL"):
+            run(["explain", url, "--db", str(db_path), "--live"])
+
+
+def test_a_snapshot_passed_as_db_is_read_as_it_is_but_never_labelled(db_path, capsys):
+    snapshot = publish_snapshot(db_path, default_snapshot_path(db_path))
+    assert run(["explain", URL, "--db", str(snapshot)]) == 0
+    assert "verdict: FOLLOW-UP" in capsys.readouterr().out
+    with pytest.raises(UsageError, match="is a published snapshot, which the next run replaces"):
+        run(["label", URL, "transport.rail", "--confirm", "--db", str(snapshot)])
+
+
+def test_explain_shows_the_analysts_verdicts(db_path, capsys):
+    run(["label", URL, "transport.rail", "--reject", "--note", "old news", "--db", str(db_path)])
+    run(["explain", URL, "--db", str(db_path), "--live"])
+    out = capsys.readouterr().out
+    assert "analyst labels (they override the linker in followups):" in out
+    assert "  transport.rail: rejected on " in out and ": old news" in out
+
+
+def test_label_says_what_it_replaces_and_what_it_leaves_mixed(db_path, capsys):
+    db = ["--db", str(db_path)]
+    run(["label", URL, "transport.rail", "--reject", "--story", *db])
+    capsys.readouterr()
+    run(["label", URL, "transport.rail", "--confirm", *db])
+    out = capsys.readouterr().out
+    assert "note: replaces the rejected label of " in out
+    assert "1 other release(s) of its story carry another verdict" in out
+    assert "add --story to judge them all" in out
+
+
+def test_rejecting_a_link_that_was_not_shown_says_so_without_claiming_it_rests_on_the_label(
+    db_path, capsys
+):
+    assert run(["label", URL, "energy", "--reject", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "(terms: none: the linker found no term of it)" in out
+    assert "rests on your label" not in out
+    assert "note: the link was not in followups" in out
+
+
+def test_why_not_names_terms_that_the_missing_anchor_zeroes(db_path, capsys):
+    run(["explain", "https://www.gov.cn/fish.html", "--db", str(db_path), "--live"])
+    out = capsys.readouterr().out
+    assert "verdict: not a follow-up" in out
+    assert "terms found, but the anchor of 0 zeroes them" in out
