@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from flows.paths import default_db_path
+from flows.paths import default_db_path, digest_dir_for
 from warehouse.db import WarehouseLockedError
 
 EXIT_USAGE = 2
@@ -136,6 +136,11 @@ def _add_sql(sub) -> None:
 def _add_digest(sub) -> None:
     p = sub.add_parser("digest", help="print the digest of the latest (or a given) run")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="also rewrite the run's digest files (.md, .html, .json) beside the warehouse",
+    )
     db_arg(p)
     p.set_defaults(handler=cmd_digest)
 
@@ -282,11 +287,31 @@ def cmd_digest(args) -> int:
         raise missing_warehouse(path)
     con = db.connect(path, read_only=True)
     try:
-        run_id = args.run_id or _latest_run(con)
-        print(digest.render_markdown(digest.build_digest(con, run_id)), end="")
+        run_id = _known_run(con, args.run_id) if args.run_id else _latest_run(con)
+        content = digest.build_digest(con, run_id)
     finally:
         con.close()
+    markdown = digest.render_markdown(content)
+    print(markdown, end="")
+    if args.write:
+        _rewrite_digest_files(content, markdown, digest_dir_for(path))
     return 0
+
+
+def _rewrite_digest_files(content, markdown: str, out_dir: Path) -> None:
+    """Labels made since the run change the digest; --write brings the run's files up to date."""
+    from warehouse.digest import write_digest
+    from warehouse.digest_formats import write_formats
+
+    written = [write_digest(markdown, out_dir, content.run_id)]
+    written += write_formats(content, markdown, out_dir).values()
+    print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+
+
+def _known_run(con, run_id: str) -> str:
+    if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is None:
+        raise UsageError(f'{run_id}: no such run; `yrdwatch sql "SELECT run_id FROM runs"`')
+    return run_id
 
 
 def _latest_run(con) -> str:

@@ -162,10 +162,26 @@ def _label_items(args) -> dict:
 def stored_url(con, url: str) -> str:
     """The URL as the warehouse keys it: a pasted http://, upper-case host, #fragment or utm_*
     variant of a stored release finds it, as the crawler would have canonicalised it."""
-    for candidate in (url, _canonical_or_none(url)):
-        if candidate and _is_stored(con, candidate):
+    candidates = [c for c in (url, _canonical_or_none(url)) if c]
+    for candidate in candidates:
+        if _is_stored(con, candidate):
             return candidate
-    raise UsageError(f"{url}: no such release in the warehouse; check the URL")
+    raise UsageError(f"{url}: no such release in the warehouse{_last_fetch(con, candidates)}")
+
+
+def _last_fetch(con, urls: list[str]) -> str:
+    """Why a URL the crawler did fetch is not stored (a 404, a block page), or the usual hint."""
+    row = con.execute(
+        "SELECT run_id, status, outcome, error FROM fetch_log WHERE url IN (SELECT unnest(?))"
+        " ORDER BY fetched_at DESC LIMIT 1",
+        [urls],
+    ).fetchone()
+    if row is None:
+        return "; check the URL"
+    run_id, status, outcome, error = row
+    parts = (f"HTTP {status}" if status else None, outcome, error)
+    why = "; ".join(str(part) for part in parts if part)
+    return f"; its last fetch (run {run_id}) ended: {why[:200]}"
 
 
 def _canonical_or_none(url: str) -> str | None:

@@ -11,6 +11,7 @@ and capped before it reaches the Markdown.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,7 @@ FIELD_TITLES = {
     "mechanism": "Coordination mechanism",
 }
 MAX_SENTENCE = 300
+MAX_TERM = 64  # the catalog's longest term (58 characters) shows whole
 STORY_KINDS = {"copy": "reprint", "translation": "translation"}  # stories.reason, in words
 
 
@@ -112,11 +114,24 @@ def _digest_item(row: tuple) -> DigestItem:
         field=fld,
         score=float(score),
         terms=list(ev.get("terms", []))[:8],
-        sentences=list(ev.get("sentences", []))[:2],
+        sentences=_telling_sentences(ev.get("sentences", []), title),
         story_id=story_id,
         story_reason=reason,
         confirmed=bool(confirmed),
     )
+
+
+_ATTACHMENT_LINE = re.compile(r"^\s*(attachments?|附件)\s*\d*\s*[:：]", re.IGNORECASE)
+
+
+def _telling_sentences(sentences: list[str], title: str | None) -> list[str]:
+    """Up to two evidence sentences that add to the headline shown above them: the headline
+    itself and attachment lines ("Attachment: ....pdf") tell the reader nothing more."""
+    headline = " ".join((title or "").split())
+    kept = [
+        s for s in sentences if " ".join(s.split()) != headline and not _ATTACHMENT_LINE.match(s)
+    ]
+    return kept[:2]
 
 
 def select_source_problems(con: duckdb.DuckDBPyConnection, run_id: str) -> list[SourceProblem]:
@@ -276,7 +291,7 @@ def _also(commitment_ids: list[str] | None) -> str:
 
 
 def _item_line(item: DigestItem, also: list[str] | None = None) -> str:
-    terms = ", ".join(md_text(t, 40) for t in item.terms) or "—"
+    terms = ", ".join(md_text(t, MAX_TERM) for t in item.terms) or "—"
     line = f"- {_release_ref(item)}; {_basis(item)}; terms: {terms}{_also(also)}"
     line += _earlier_story(item)
     quotes = [f"  > {md_text(sentence, MAX_SENTENCE)}" for sentence in item.sentences]

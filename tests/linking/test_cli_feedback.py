@@ -125,3 +125,16 @@ def test_why_not_names_terms_that_the_missing_anchor_zeroes(db_path, capsys):
     out = capsys.readouterr().out
     assert "verdict: not a follow-up" in out
     assert "terms found, but the anchor of 0 zeroes them" in out
+
+
+def test_a_url_the_crawler_fetched_but_did_not_store_says_how_its_fetch_ended(db_path):
+    gone = "https://www.jiangsu.gov.cn/art/2024/5/1/art_60096_2.html"
+    con = connect(db_path)
+    con.execute(
+        "INSERT INTO fetch_log (run_id, source_id, url, kind, status, outcome, error, fetched_at)"
+        " VALUES ('run-7', 'js', ?, 'article', 404, 'error', 'not found', current_timestamp)",
+        [gone],
+    )
+    con.close()
+    with pytest.raises(UsageError, match=r"its last fetch \(run run-7\) ended: HTTP 404; error"):
+        run(["explain", gone.replace("https", "http"), "--db", str(db_path), "--live"])

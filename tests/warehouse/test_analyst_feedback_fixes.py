@@ -346,3 +346,22 @@ def test_last_4_quarters_lists_every_quarter_of_the_window_for_every_commitment(
     ]
     assert by_id["transport.rail"][1:] == (1, "rising")
     assert by_id["energy"] == ([{"quarter": q, "followups": 0} for q in window], 0, "quiet")
+
+
+def test_digest_write_rewrites_the_run_s_files_after_a_label_and_names_an_unknown_run(
+    db_path, con, catalog, capsys
+):
+    from flows import cli
+
+    weather = release(2, WEATHER)
+    crawl(con, catalog, "run-1", [release(1, RAIL), weather])
+    add_label(con, weather.url, "energy", "confirmed", catalog)
+    con.close()
+    argv = ["digest", "--run", "run-1", "--write", "--db", str(db_path)]
+    assert cli.main(argv) == 0
+    written = db_path.parent / "digests" / "digest-run-1.md"
+    assert "confirmed by an analyst" in written.read_text(encoding="utf-8")
+    assert "confirmed by an analyst" in written.with_suffix(".html").read_text(encoding="utf-8")
+    assert str(written) in capsys.readouterr().err
+    assert cli.main(["digest", "--run", "run-9", "--db", str(db_path)]) == 2
+    assert "run-9: no such run" in capsys.readouterr().err

@@ -107,3 +107,24 @@ def test_stories_under_a_commitment_are_listed_newest_first():
     old.published_on = date(2020, 1, 1)
     markdown = render_markdown(Digest("run-1", "live", date(2024, 12, 28), [old, new], [], 2, 0))
     assert markdown.index("New news") < markdown.index("Old news")
+
+
+def test_evidence_skips_the_headline_and_attachment_lines_and_terms_show_whole():
+    from warehouse.digest import _digest_item
+
+    title = "Delta  demonstration zone marks five years"
+    evidence = {
+        "terms": ["ecological green integrated development demonstration zone"],
+        "sentences": [
+            "Delta demonstration zone marks five years",
+            "Attachment: plan of the zone (full text).pdf",
+            "附件1：示范区规划.pdf",
+            "Qingpu, Wujiang and Jiashan opened 12 cross-boundary bus routes.",
+        ],
+    }
+    row = ("https://a.gov.cn/1.html", title, "src", date(2024, 5, 1), "environment.zone")
+    row += ("Zone", "environment", 0.8, json.dumps(evidence), None, "first", False)
+    item = _digest_item(row)
+    assert item.sentences == ["Qingpu, Wujiang and Jiashan opened 12 cross-boundary bus routes."]
+    text = render_markdown(Digest("run-1", "live", date(2024, 5, 2), [item], [], 1, 0))
+    assert "ecological green integrated development demonstration zone" in text
