@@ -287,8 +287,9 @@ def cmd_digest(args) -> int:
         raise missing_warehouse(path)
     con = db.connect(path, read_only=True)
     try:
-        run_id = _known_run(con, args.run_id) if args.run_id else _latest_run(con)
-        content = digest.build_digest(con, run_id)
+        content = digest.build_digest(con, digest.digest_run(con, args.run_id))
+    except digest.DigestRunError as exc:
+        raise UsageError(str(exc)) from exc
     finally:
         con.close()
     markdown = digest.render_markdown(content)
@@ -306,21 +307,6 @@ def _rewrite_digest_files(content, markdown: str, out_dir: Path) -> None:
     written = [write_digest(markdown, out_dir, content.run_id)]
     written += write_formats(content, markdown, out_dir).values()
     print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
-
-
-def _known_run(con, run_id: str) -> str:
-    if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is None:
-        raise UsageError(f'{run_id}: no such run; `yrdwatch sql "SELECT run_id FROM runs"`')
-    return run_id
-
-
-def _latest_run(con) -> str:
-    row = con.execute(
-        "SELECT run_id FROM runs WHERE mode <> 'reparse' ORDER BY started_at DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        raise UsageError("the warehouse has no runs yet; run `yrdwatch run` first")
-    return row[0]
 
 
 def main(argv: list[str] | None = None) -> int:

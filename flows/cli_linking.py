@@ -160,66 +160,34 @@ def _label_items(args) -> dict:
 
 
 def stored_url(con, url: str) -> str:
-    """The URL as the warehouse keys it: a pasted http://, upper-case host, #fragment or utm_*
-    variant of a stored release finds it, as the crawler would have canonicalised it."""
-    candidates = [c for c in (url, _canonical_or_none(url)) if c]
-    for candidate in candidates:
-        if _is_stored(con, candidate):
-            return candidate
-    raise UsageError(f"{url}: no such release in the warehouse{_last_fetch(con, candidates)}")
-
-
-def _last_fetch(con, urls: list[str]) -> str:
-    """Why a URL the crawler did fetch is not stored (a 404, a block page), or the usual hint."""
-    row = con.execute(
-        "SELECT run_id, status, outcome, error FROM fetch_log WHERE url IN (SELECT unnest(?))"
-        " ORDER BY fetched_at DESC LIMIT 1",
-        [urls],
-    ).fetchone()
-    if row is None:
-        return "; check the URL"
-    run_id, status, outcome, error = row
-    parts = (f"HTTP {status}" if status else None, outcome, error)
-    why = "; ".join(str(part) for part in parts if part)
-    return f"; its last fetch (run {run_id}) ended: {why[:200]}"
-
-
-def _canonical_or_none(url: str) -> str | None:
-    from scrapers.canonical import canonical_url
+    """The URL as the warehouse keys it (a pasted http:// or utm_* variant finds it)."""
+    from warehouse.lookup import ReleaseNotFound, find_release
 
     try:
-        return canonical_url(url)
-    except ValueError:
-        return None
-
-
-def _is_stored(con, url: str) -> bool:
-    return con.execute("SELECT 1 FROM release_current WHERE url = ?", [url]).fetchone() is not None
+        return find_release(con, url)
+    except ReleaseNotFound as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def cmd_explain(args) -> int:
     from warehouse import db
     from warehouse.catalog import load_catalog
     from warehouse.linking import explain, read_thresholds
+    from warehouse.lookup import release_text, shown_links
     from warehouse.stories import story_lines
 
     con = db.connect(_warehouse(args), read_only=True)
     try:
         url = stored_url(con, args.url)
-        title, body, language = con.execute(
-            "SELECT title, body, language FROM release_current WHERE url = ?", [url]
-        ).fetchone()
+        title, body, language = release_text(con, url)
         thresholds = read_thresholds(con)
-        stored = con.execute(
-            "SELECT commitment_id, label FROM followups WHERE url = ? ORDER BY commitment_id",
-            [url],
-        ).fetchall()
+        stored = shown_links(con, url)
         labels = _label_lines(con, url)
         story = story_lines(con, url)
     finally:
         con.close()
     print(f"{url}\n{title}")
-    for line in explain(title or "", body or "", language or "", load_catalog(), thresholds):
+    for line in explain(title, body, language, load_catalog(), thresholds):
         print(line)
     print("\n".join(labels))
     shown = ", ".join(f"{cid}{' (' + label + ')' if label else ''}" for cid, label in stored)
@@ -230,11 +198,9 @@ def cmd_explain(args) -> int:
 
 def _label_lines(con, url: str) -> list[str]:
     """The analysts' verdicts on this release, which override the linker's in `followups`."""
-    rows = con.execute(
-        "SELECT commitment_id, verdict, labeled_at, note FROM labels WHERE url = ?"
-        " ORDER BY commitment_id",
-        [url],
-    ).fetchall()
+    from warehouse.labels import labels_on
+
+    rows = labels_on(con, url)
     if not rows:
         return ["analyst labels: none"]
     lines = ["analyst labels (they override the linker in followups):"]
@@ -282,7 +248,7 @@ def _label_warehouse(args) -> Path:
 def _label_context(con, url: str, commitment_id: str, verdict: str) -> list[str]:
     """What the new label changes: the verdict it replaces, whether the link was shown, and
     story mates left with another verdict."""
-    from warehouse.labels import previous_label, story_label_conflicts
+    from warehouse.labels import in_followups, previous_label, story_label_conflicts
 
     notes = []
     previous = previous_label(con, url, commitment_id)
@@ -290,10 +256,7 @@ def _label_context(con, url: str, commitment_id: str, verdict: str) -> list[str]
         was, day = previous[0], f"{previous[1]:%Y-%m-%d}"
         same = was == verdict
         notes.append(f"already {was} on {day}" if same else f"replaces the {was} label of {day}")
-    shown = con.execute(
-        "SELECT 1 FROM followups WHERE url = ? AND commitment_id = ?", [url, commitment_id]
-    ).fetchone()
-    if verdict == "rejected" and shown is None:
+    if verdict == "rejected" and not in_followups(con, url, commitment_id):
         notes.append("the link was not in followups; the rejection keeps it out of later runs")
     mixed = story_label_conflicts(con, url, commitment_id, verdict)
     if mixed:

@@ -24,6 +24,8 @@ def demo_labels(db_path: Path | None = None) -> int:
     """Analyst labels a fresh demo would discard (0 when there is no readable demo warehouse)."""
     import duckdb
 
+    from warehouse.labels import count_labels
+
     db_file = Path(db_path or demo_db_path())
     if not db_file.is_file():
         return 0
@@ -32,7 +34,7 @@ def demo_labels(db_path: Path | None = None) -> int:
     except duckdb.Error:
         return 0  # locked by a running demo or not a warehouse: the run itself will say so
     try:
-        return con.execute("SELECT count(*) FROM labels").fetchone()[0]
+        return count_labels(con)
     except duckdb.Error:
         return 0  # a warehouse from before labels existed
     finally:

@@ -94,6 +94,24 @@ ORDER BY f.field, f.commitment_id, f.published_on DESC NULLS LAST, f.url
 """
 
 
+class DigestRunError(LookupError):
+    """The run asked for is not in the warehouse (or there is no run yet)."""
+
+
+def digest_run(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str:
+    """The run whose digest to rebuild: the one named, else the latest crawl (not a reparse)."""
+    if run_id is not None:
+        if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is None:
+            raise DigestRunError(f'{run_id}: no such run; `yrdwatch sql "SELECT run_id FROM runs"`')
+        return run_id
+    row = con.execute(
+        "SELECT run_id FROM runs WHERE mode <> 'reparse' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        raise DigestRunError("the warehouse has no runs yet; run `yrdwatch run` first")
+    return row[0]
+
+
 def select_new_followups(con: duckdb.DuckDBPyConnection, run_id: str) -> list[DigestItem]:
     """The run's rows of the `followups` view, newest first: links the run made, and links an
     analyst confirmed on a release the run linked (even where the linker scored none)."""

@@ -75,6 +75,28 @@ def previous_label(con, url: str, commitment_id: str) -> tuple[str, datetime, st
     return verdict, labeled_at, note or ""
 
 
+def labels_on(con, url: str) -> list[tuple[str, str, datetime, str]]:
+    """(commitment_id, verdict, labeled_at, note) of every label on one release."""
+    return con.execute(
+        "SELECT commitment_id, verdict, labeled_at, coalesce(note, '') FROM labels"
+        " WHERE url = ? ORDER BY commitment_id",
+        [url],
+    ).fetchall()
+
+
+def in_followups(con, url: str, commitment_id: str) -> bool:
+    """Whether the link shows in `followups` now (the linker's or an analyst's)."""
+    row = con.execute(
+        "SELECT 1 FROM followups WHERE url = ? AND commitment_id = ?", [url, commitment_id]
+    ).fetchone()
+    return row is not None
+
+
+def count_labels(con) -> int:
+    """How many analyst labels the warehouse holds (what a fresh demo would discard)."""
+    return con.execute("SELECT count(*) FROM labels").fetchone()[0]
+
+
 def story_label_conflicts(con, url: str, commitment_id: str, verdict: str) -> list[tuple[str, str]]:
     """(url, verdict) of url's story mates labelled otherwise for this commitment: after a
     label without --story, the story would carry mixed verdicts, and the CLI warns of it."""
