@@ -281,8 +281,14 @@ def cmd_sql(args) -> int:
 
 def cmd_digest(args) -> int:
     from warehouse import db, digest
+    from warehouse.snapshot import is_snapshot_path
 
     path = args.db or default_db_path()
+    if args.write and is_snapshot_path(path):
+        raise UsageError(
+            f"{path} is a published snapshot, without the labels made since it; --write "
+            "rewrites the run's digest from the warehouse itself (--db without -latest)"
+        )
     if not path.is_file():
         raise missing_warehouse(path)
     con = db.connect(path, read_only=True)

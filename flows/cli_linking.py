@@ -220,7 +220,7 @@ def cmd_label(args) -> int:
     label = add_story_label if args.story else add_label
     try:
         url = stored_url(con, args.url)
-        before = _label_context(con, url, args.commitment, args.verdict)
+        before = _label_context(con, url, args.commitment, args.verdict, args.story)
         done = label(con, url, args.commitment, args.verdict, load_catalog(), args.note)
     except LabelError as exc:
         raise UsageError(str(exc)) from exc
@@ -245,7 +245,7 @@ def _label_warehouse(args) -> Path:
     return path
 
 
-def _label_context(con, url: str, commitment_id: str, verdict: str) -> list[str]:
+def _label_context(con, url: str, commitment_id: str, verdict: str, story: bool) -> list[str]:
     """What the new label changes: the verdict it replaces, whether the link was shown, and
     story mates left with another verdict."""
     from warehouse.labels import in_followups, previous_label, story_label_conflicts
@@ -258,7 +258,7 @@ def _label_context(con, url: str, commitment_id: str, verdict: str) -> list[str]
         notes.append(f"already {was} on {day}" if same else f"replaces the {was} label of {day}")
     if verdict == "rejected" and not in_followups(con, url, commitment_id):
         notes.append("the link was not in followups; the rejection keeps it out of later runs")
-    mixed = story_label_conflicts(con, url, commitment_id, verdict)
+    mixed = [] if story else story_label_conflicts(con, url, commitment_id, verdict)
     if mixed:
         notes.append(
             f"{len(mixed)} other release(s) of its story carry another verdict "

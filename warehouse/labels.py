@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from datetime import datetime
 
 from warehouse.catalog import Commitment
 from warehouse.db import transaction
 from warehouse.evaluate import Item
-from warehouse.linking import link_text
+from warehouse.linking import commitment_evidence
 from warehouse.status import event_run_id, record_status_now
 from warehouse.stories import story_mates
 
@@ -40,7 +39,7 @@ def add_label(
 
     Without a note, the earlier label's note stays (a relabel should not wipe the reason)."""
     commitment, row = _checked(con, url, commitment_id, verdict, catalog, note)
-    evidence = evidence_for(commitment, *row)
+    evidence = evidence_for(commitment, *row, catalog)
     with transaction(con):
         _store(con, url, commitment_id, verdict, _note(con, url, commitment_id, note), evidence)
     logger.info("label %s %s: %s", url, commitment_id, verdict)
@@ -55,7 +54,7 @@ def add_story_label(
     transaction; return the urls labelled. The story is counted once, so it is judged once."""
     commitment, row = _checked(con, url, commitment_id, verdict, catalog, note)
     releases = [(url, *row), *(_release_row(con, mate) for mate in story_mates(con, url))]
-    evidence = [evidence_for(commitment, *release[1:]) for release in releases]
+    evidence = [evidence_for(commitment, *release[1:], catalog) for release in releases]
     with transaction(con):
         for (member, *_), found in zip(releases, evidence, strict=True):
             why = _note(con, member, commitment_id, note, judged=url)
@@ -164,13 +163,11 @@ def _store(con, url: str, commitment_id: str, verdict: str, note: str, evidence:
     )
 
 
-def evidence_for(commitment: Commitment, title: str, body: str, language: str) -> dict:
+def evidence_for(
+    commitment: Commitment, title: str, body: str, language: str, catalog: list[Commitment]
+) -> dict:
     """The linker's evidence for exactly this commitment, even below the storage floor."""
-    decision = link_text(title or "", body or "", language or "", [commitment], store_floor=0.0)
-    if not decision.candidates:
-        return {"terms": [], "sentences": [], "parts": {"anchor": decision.anchor["factor"]}}
-    chosen = asdict(decision.candidates[0])
-    return {key: chosen[key] for key in ("terms", "sentences", "parts")}
+    return commitment_evidence(title or "", body or "", language or "", catalog, commitment.id)
 
 
 _LABEL_ITEMS_SQL = """

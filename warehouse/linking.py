@@ -686,6 +686,24 @@ def _zeroed_matches(title: str, body: str, catalog, decision: Decision) -> list[
     return [m for m in matches if m.raw == 0 and m.commitment.id not in shown]
 
 
+def commitment_evidence(
+    title: str, body: str, language: str, catalog: Sequence[Commitment], commitment_id: str
+) -> dict:
+    """The linker's evidence for one commitment of a release, scored against the whole catalog
+    (so a further field keeps its real support): its terms and sentences even when the score
+    is 0 because the release is not set in the delta; empty terms when none occurs."""
+    decision = link_text(title, body, language, catalog, store_floor=0.0)
+    chosen = next((c for c in decision.candidates if c.commitment_id == commitment_id), None)
+    if chosen is not None:
+        return {"terms": chosen.terms, "sentences": chosen.sentences, "parts": chosen.parts}
+    parts = {"anchor": decision.anchor["factor"], "anchor_reason": decision.anchor["reason"]}
+    for match in _zeroed_matches(title, body, catalog, decision):
+        if match.commitment.id == commitment_id:
+            terms = sorted({*match.title_terms, *match.body_counts})
+            return {"terms": terms, "sentences": match.evidence, "parts": parts}
+    return {"terms": [], "sentences": [], "parts": parts}
+
+
 def _quoted(sentence: str) -> list[str]:
     """An evidence sentence as an indented quote line, or nothing."""
     return [f"        > {sentence}"] if sentence else []

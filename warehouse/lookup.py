@@ -32,8 +32,10 @@ def find_release(con, url: str) -> str:
 
 
 def _spellings(url: str) -> list[str]:
+    """The URL as given, then canonicalised (a scheme-less `www.x.gov.cn/…` read as https)."""
+    with_scheme = url if "://" in url else f"https://{url.lstrip('/')}"
     try:
-        canonical = canonical_url(url)
+        canonical = canonical_url(with_scheme)
     except ValueError:
         return [url]
     return [url] if canonical == url else [url, canonical]
@@ -45,9 +47,11 @@ def _last_fetch(con, urls: list[str]) -> str:
     if row is None:
         return "; check the URL"
     run_id, status, outcome, error = row
-    parts = (f"HTTP {status}" if status else None, outcome, error)
-    why = "; ".join(str(part) for part in parts if part)
-    return f"; its last fetch (run {run_id}) ended: {why[:MAX_REASON_CHARS]}"
+    said: list[str] = []
+    for part in (f"HTTP {status}" if status else "", outcome or "", error or ""):
+        if part and not any(part in earlier for earlier in said):
+            said.append(part)
+    return f"; its last fetch (run {run_id}) ended: {'; '.join(said)[:MAX_REASON_CHARS]}"
 
 
 def release_text(con, url: str) -> tuple[str, str, str]:

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -148,8 +149,13 @@ def _plain(value: object) -> str:
 
 
 def _json_value(value: object) -> object:
+    """A value JSON can carry: NaN and infinities become null, bytes hex, the rest text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
     if isinstance(value, list | tuple):
         return [_json_value(item) for item in value]
     if isinstance(value, dict):

@@ -138,3 +138,45 @@ def test_a_url_the_crawler_fetched_but_did_not_store_says_how_its_fetch_ended(db
     con.close()
     with pytest.raises(UsageError, match=r"its last fetch \(run run-7\) ended: HTTP 404; error"):
         run(["explain", gone.replace("https", "http"), "--db", str(db_path), "--live"])
+
+
+def test_fetch_reason_says_each_thing_once_and_a_scheme_less_url_is_found(db_path, capsys):
+    gone = "https://www.jiangsu.gov.cn/art/2024/5/1/art_60096_3.html"
+    con = connect(db_path)
+    con.execute(
+        "INSERT INTO fetch_log (run_id, source_id, url, kind, status, outcome, error, fetched_at)"
+        " VALUES ('run-8', 'js', ?, 'article', 404, 'http_error', 'HTTP 404', current_timestamp)",
+        [gone],
+    )
+    con.close()
+    with pytest.raises(UsageError) as failed:
+        run(["explain", gone, "--db", str(db_path), "--live"])
+    assert str(failed.value).endswith("its last fetch (run run-8) ended: HTTP 404; http_error")
+    assert run(["explain", URL.removeprefix("https://"), "--db", str(db_path), "--live"]) == 0
+    assert capsys.readouterr().out.startswith(URL + "\n")
+
+
+def test_label_story_does_not_warn_of_the_verdicts_it_just_replaced(db_path, capsys):
+    db = ["--db", str(db_path)]
+    run(["label", URL, "transport.rail", "--reject", "--story", *db])
+    run(["label", URL, "transport.rail", "--confirm", "--story", *db])
+    out = capsys.readouterr().out
+    assert "carry another verdict" not in out
+    con = connect(db_path, read_only=True)
+    verdicts = con.execute("SELECT DISTINCT verdict FROM labels").fetchall()
+    con.close()
+    assert verdicts == [("confirmed",)]
+
+
+def test_a_label_keeps_the_terms_the_anchor_zeroed_and_a_further_field_s_real_support(
+    db_path, catalog, capsys
+):
+    run(["label", "https://www.gov.cn/fish.html", "environment", "--confirm", "--db", str(db_path)])
+    out = capsys.readouterr().out
+    assert "found no term" not in out and "fishing ban" in out
+    from warehouse.linking import commitment_evidence, link_text
+
+    decision = link_text(*RAIL_EN, "en", catalog, store_floor=0.0)
+    further = next(c for c in decision.candidates if c.field != decision.candidates[0].field)
+    evidence = commitment_evidence(*RAIL_EN, "en", catalog, further.commitment_id)
+    assert evidence["parts"]["field_support"] == further.parts["field_support"] < 1.0

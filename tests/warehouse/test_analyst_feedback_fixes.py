@@ -365,3 +365,14 @@ def test_digest_write_rewrites_the_run_s_files_after_a_label_and_names_an_unknow
     assert str(written) in capsys.readouterr().err
     assert cli.main(["digest", "--run", "run-9", "--db", str(db_path)]) == 2
     assert "run-9: no such run" in capsys.readouterr().err
+
+
+def test_digest_write_refuses_a_snapshot_which_lacks_the_labels_made_since(db_path, con, capsys):
+    from flows import cli
+    from warehouse.snapshot import default_snapshot_path, publish_snapshot
+
+    con.close()
+    snapshot = publish_snapshot(db_path, default_snapshot_path(db_path))
+    assert cli.main(["digest", "--write", "--db", str(snapshot)]) == 2
+    assert "is a published snapshot, without the labels made since it" in capsys.readouterr().err
+    assert not (db_path.parent / "digests").exists()

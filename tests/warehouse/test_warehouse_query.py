@@ -135,3 +135,9 @@ def test_lists_and_json_columns_are_json_in_csv_and_nested_in_json(loaded: Path)
     [row] = list(csv.DictReader(io.StringIO(format_rows(columns, rows, "csv"))))
     assert json.loads(row["last_4_quarters"]) == [{"quarter": "2026Q3", "followups": 1}]
     assert json.loads(row["evidence"])["terms"] == ["长三角"] and row["title"] == "[视频] not JSON"
+
+
+def test_json_output_is_valid_json_for_nan_and_blobs(loaded: Path) -> None:
+    columns, rows = run_query(loaded, "SELECT 'nan'::DOUBLE AS x, '\\xAB'::BLOB AS b")
+    text = format_rows(columns, rows, "json")
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(c)) == [{"x": None, "b": "ab"}]
