@@ -101,10 +101,16 @@ def _add_run(sub) -> None:
 def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="the whole pipeline on the bundled archive, offline")
     p.add_argument("--db", type=Path, help="warehouse file (default data/demo.duckdb)")
-    p.add_argument(
+    start = p.add_mutually_exclusive_group()
+    start.add_argument(
         "--keep",
         action="store_true",
         help="run again on the demo warehouse as it is (labels kept) instead of starting afresh",
+    )
+    start.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start afresh even though the warehouse holds analyst labels (they are discarded)",
     )
     p.set_defaults(handler=cmd_demo)
 
@@ -233,12 +239,13 @@ def cmd_demo(args) -> int:
     from flows.demo import demo_labels, run_demo
 
     labels = 0 if args.keep else demo_labels(args.db)
-    if labels:
-        print(
-            f"yrdwatch demo: starting afresh discards the {labels} analyst label(s) in the demo "
-            "warehouse; `yrdwatch demo --keep` runs on it as it is",
-            file=sys.stderr,
+    if labels and not args.fresh:
+        raise UsageError(
+            f"{args.db or 'the demo warehouse'} holds {labels} analyst label(s), which starting "
+            "afresh would discard: add --keep to run on it as it is, or --fresh to discard them"
         )
+    if labels:
+        print(f"yrdwatch demo: discarding {labels} analyst label(s) (--fresh)", file=sys.stderr)
     summary = run_demo(args.db, fresh=not args.keep)
     _print_summary(summary)
     return 0 if summary.status == "completed" else 1

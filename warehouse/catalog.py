@@ -64,8 +64,12 @@ class Commitment:
     broad_terms_zh: tuple[str, ...] = ()
 
     @cached_property
-    def broad_terms(self) -> frozenset[str]:
-        return frozenset((*self.broad_terms_en, *self.broad_terms_zh))
+    def broad_keys(self) -> frozenset[str]:
+        """Lower-cased broad words that are not also one of the commitment's own terms: a
+        match counts as broad when `term.lower()` is in here, whatever its spelling."""
+        own = {t.lower() for t in (*self.terms_en, *self.terms_zh)}
+        broad = {t.lower() for t in (*self.broad_terms_en, *self.broad_terms_zh)}
+        return frozenset(broad - own)
 
     @cached_property
     def all_terms(self) -> tuple[str, ...]:

@@ -89,7 +89,7 @@ JOIN release_current AS r USING (url)
 LEFT JOIN links AS l USING (url, commitment_id)
 LEFT JOIN linked_releases AS lr USING (url)
 LEFT JOIN release_stories AS st USING (url)
-WHERE coalesce(l.run_id, lr.run_id, r.first_run_id) = ?
+WHERE coalesce(l.followup_since_run, l.run_id, lr.run_id, r.first_run_id) = ?
 ORDER BY f.field, f.commitment_id, f.published_on DESC NULLS LAST, f.url
 """
 

@@ -13,6 +13,8 @@ import json
 import logging
 from datetime import datetime
 
+import duckdb
+
 from warehouse.catalog import Commitment
 from warehouse.db import transaction
 from warehouse.evaluate import Item
@@ -43,7 +45,7 @@ def add_label(
     with transaction(con):
         _store(con, url, commitment_id, verdict, _note(con, url, commitment_id, note), evidence)
     logger.info("label %s %s: %s", url, commitment_id, verdict)
-    record_status_now(con, event_run_id("label"))
+    _record_status_after_label(con)
     return evidence
 
 
@@ -60,8 +62,17 @@ def add_story_label(
             why = _note(con, member, commitment_id, note, judged=url)
             _store(con, member, commitment_id, verdict, why, found)
     logger.info("label %s %s on %d releases of its story", url, verdict, len(releases))
-    record_status_now(con, event_run_id("label"))
+    _record_status_after_label(con)
     return [release[0] for release in releases]
+
+
+def _record_status_after_label(con) -> None:
+    """The status history notes what a label changed; the label is stored either way, and a
+    failure here is caught up by the next run's record_status."""
+    try:
+        record_status_now(con, event_run_id("label"))
+    except duckdb.Error as exc:
+        logger.warning("label stored, but its status change was not recorded: %s", exc)
 
 
 def previous_label(con, url: str, commitment_id: str) -> tuple[str, datetime, str] | None:

@@ -289,7 +289,7 @@ def _match_commitment(
     title_terms, body_counts, body_sentences, evidence = _match_terms(terms, sentences)
     if not title_terms and not body_counts:
         return None
-    points = _points(title_terms, body_counts, commitment.broad_terms)
+    points = _points(title_terms, body_counts, commitment.broad_keys)
     strength = points / (points + HALF_STRENGTH_POINTS)
     found = (title_terms, body_counts, body_sentences, evidence)
     return _Match(commitment, *found, anchor["factor"], points, strength)
@@ -299,10 +299,10 @@ def _points(
     title_terms: set[str], body_counts: dict[str, int], broad: frozenset[str] = frozenset()
 ) -> float:
     """Title terms count TITLE_WEIGHT, body terms 1 plus a bonus per repeat; broad words of
-    the field count BROAD_TERM_WEIGHT of that."""
+    the field (`broad`: lower-cased) count BROAD_TERM_WEIGHT of that."""
 
     def weight(term: str) -> float:
-        return BROAD_TERM_WEIGHT if term in broad else 1.0
+        return BROAD_TERM_WEIGHT if term.lower() in broad else 1.0
 
     body_points = sum(
         weight(t) * (1 + REPEAT_BONUS * min(n - 1, MAX_REPEATS)) for t, n in body_counts.items()
@@ -380,7 +380,7 @@ def _primary(group: list[_Match]) -> _Match:
     def own(term: str, match: _Match) -> bool:
         lowered = term.lower()
         nested = any(lowered != other and lowered in other for other in matched)
-        return term not in match.commitment.broad_terms and not nested
+        return lowered not in match.commitment.broad_keys and not nested
 
     def rank(match: _Match) -> tuple:
         title = {t for t in match.title_terms if own(t, match)}
@@ -587,12 +587,14 @@ def link_pending(
 def _store(con, key: tuple[str, str, str, str], decision: Decision) -> int:
     """Replace one release's links atomically; count follow-up links it did not have before."""
     url, content_hash, run_id, version = key
-    rows = [
-        (url, c.commitment_id, content_hash, c.score, _evidence(c), version, run_id)
-        for c in decision.candidates
-    ]
     with transaction(con):
         before = _followup_ids(con, url)
+        since = _followup_since(con, url, before)
+        rows = [
+            (url, c.commitment_id, content_hash, c.score, _evidence(c), version, run_id)
+            + (since.get(c.commitment_id, run_id),)
+            for c in decision.candidates
+        ]
         con.execute("DELETE FROM links WHERE url = ?", [url])
         if rows:
             con.executemany(_INSERT_LINK_SQL, rows)
@@ -602,6 +604,17 @@ def _store(con, key: tuple[str, str, str, str], decision: Decision) -> int:
         )
         after = _followup_ids(con, url)
     return len(after - before)
+
+
+def _followup_since(con, url: str, shown: set[str]) -> dict[str, str]:
+    """commitment -> the run it became a follow-up in, for links already in `followups`: a
+    relink (new method version, edited text) keeps it, so the digest does not list them as
+    new again."""
+    rows = con.execute(
+        "SELECT commitment_id, coalesce(followup_since_run, run_id) FROM links WHERE url = ?",
+        [url],
+    ).fetchall()
+    return {cid: run for cid, run in rows if cid in shown and run is not None}
 
 
 def _followup_ids(con, url: str) -> set[str]:
@@ -617,8 +630,8 @@ def _evidence(candidate: LinkCandidate) -> str:
 
 _INSERT_LINK_SQL = """
 INSERT INTO links (url, commitment_id, content_hash, score, evidence, method_version, run_id,
-                   linked_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)
+                   followup_since_run, linked_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)
 """
 
 _UPSERT_LINKED_SQL = """

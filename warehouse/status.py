@@ -131,6 +131,10 @@ def event_run_id(kind: str, at: datetime | None = None) -> str:
 
 
 def record_status_now(con, run_id: str) -> int:
-    """record_status as of today in Shanghai, for evidence changed outside a crawl (a label,
-    a re-parse): the history would otherwise miss the change until the next crawl."""
-    return record_status(con, run_id, datetime.now(SHANGHAI).date())
+    """record_status for evidence changed outside a crawl (a label, a re-parse): the history
+    would otherwise miss the change until the next crawl. As of the day `commitment_status`
+    says (the last completed run's), so the recorded trend is the one the view shows; today in
+    Shanghai before any run has completed."""
+    row = con.execute("SELECT as_of FROM commitment_status LIMIT 1").fetchone()
+    as_of = row[0] if row and row[0] else datetime.now(SHANGHAI).date()
+    return record_status(con, run_id, as_of)

@@ -1,4 +1,4 @@
-"""`yrdwatch demo` starts afresh, so it says when that discards analyst labels; --keep doesn't."""
+"""`yrdwatch demo` starts afresh, so it will not discard analyst labels unless told --fresh."""
 
 from types import SimpleNamespace
 
@@ -33,9 +33,14 @@ def runs(monkeypatch):
     return calls
 
 
-def test_a_fresh_demo_warns_that_it_discards_labels(labelled_demo, runs, capsys):
-    assert cli.main(["demo", "--db", str(labelled_demo)]) == 0
-    assert "discards the 1 analyst label(s) in the demo warehouse" in capsys.readouterr().err
+def test_a_demo_refuses_to_discard_labels_unless_told_fresh(labelled_demo, runs, capsys):
+    assert cli.main(["demo", "--db", str(labelled_demo)]) == 2
+    err = capsys.readouterr().err
+    assert "holds 1 analyst label(s), which starting afresh would discard" in err
+    assert "add --keep" in err and "--fresh" in err
+    assert runs == []  # nothing ran, nothing was deleted
+    assert cli.main(["demo", "--fresh", "--db", str(labelled_demo)]) == 0
+    assert "discarding 1 analyst label(s) (--fresh)" in capsys.readouterr().err
     assert runs == [True]
 
 

@@ -208,12 +208,14 @@ def history(con) -> list[tuple]:
 def test_a_label_that_changes_a_status_is_in_the_status_history(con, catalog):
     rail, weather = release(1, RAIL), release(2, WEATHER)
     crawl(con, catalog, "run-1", [rail, weather])
-    record_status(con, "run-1", today_in_shanghai())
+    record_status(con, "run-1", T0.date())  # as the monitor does when the run finishes
     before = len(history(con))
 
     add_label(con, weather.url, "energy", "confirmed", catalog)
     [(commitment, run_id, as_of, followups)] = history(con)[before:]
-    assert (commitment, as_of, followups) == ("energy", today_in_shanghai(), 1)
+    # as of the day commitment_status says (the last run finished on T0's day), so the
+    # recorded trend is the view's, even across a quarter's end
+    assert (commitment, as_of, followups) == ("energy", T0.date(), 1)
     assert re.fullmatch(r"label:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", run_id)
     status = con.execute(
         "SELECT status FROM commitment_status_changes WHERE run_id = ?", [run_id]
@@ -376,3 +378,46 @@ def test_digest_write_refuses_a_snapshot_which_lacks_the_labels_made_since(db_pa
     assert cli.main(["digest", "--write", "--db", str(snapshot)]) == 2
     assert "is a published snapshot, without the labels made since it" in capsys.readouterr().err
     assert not (db_path.parent / "digests").exists()
+
+
+def test_labels_from_before_012_are_judged_against_the_version_the_analyst_saw(tmp_path):
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    migrate(con, [m for m in shipped_migrations() if m.version < 12])
+    con.execute(
+        "INSERT INTO commitments (commitment_id, field, title_en) VALUES ('energy', 'energy', 'E')"
+    )
+    con.execute(
+        "INSERT INTO release_current (url, source_id, content_hash, version)"
+        " VALUES ('u:1', 's', 'h2', 2)"
+    )
+    for version, content_hash, fetched in ((1, "h1", T0), (2, "h2", T0 + timedelta(days=9))):
+        con.execute(
+            "INSERT INTO release_versions (url, version, content_hash, fetched_at)"
+            " VALUES ('u:1', ?, ?, ?)",
+            [version, content_hash, fetched],
+        )
+    con.execute(  # edited and relinked after the label: the link's hash is the new one
+        "INSERT INTO links VALUES ('u:1', 'energy', 'h2', 0.3, '{}', 'lex-1', 'run-2', now())"
+    )
+    con.execute(
+        "INSERT INTO labels VALUES ('u:1', 'energy', 'confirmed', NULL, '{\"terms\": [\"grid\"]}',"
+        " ?)",
+        [T0 + timedelta(days=1)],
+    )
+    migrate(con)
+    row = con.execute("SELECT evidence, evidence_is_current FROM followups").fetchone()
+    assert row == ('{"terms": ["grid"]}', False)  # the evidence is of version 1
+    con.close()
+
+
+def test_a_relink_under_a_new_method_does_not_list_old_follow_ups_as_new(con, catalog):
+    rail = release(1, RAIL)
+    crawl(con, catalog, "run-1", [rail])
+    first = len(build_digest(con, "run-1").items)
+    assert first > 0
+    con.execute("UPDATE linked_releases SET method_version = 'an older method'")
+    start_run(con, "run-2", "live", T0 + timedelta(hours=1), 1)
+    link_pending(con, "run-2", catalog)  # every release is relinked under the new version
+    assert con.execute("SELECT DISTINCT run_id FROM links").fetchall() == [("run-2",)]
+    assert build_digest(con, "run-2").items == []
+    assert len(build_digest(con, "run-1").items) == first

@@ -15,7 +15,8 @@ NEW_BODY = "The delta rail link opens in June. Trains run every hour.\nTickets c
 
 def _link(con, url: str, score: float, commitment: str = "transport.rail") -> None:
     con.execute(
-        "INSERT INTO links VALUES (?, ?, 'h', ?, '{}', 'lex-1', 'run-1', ?)",
+        "INSERT INTO links (url, commitment_id, content_hash, score, evidence, method_version,"
+        " run_id, linked_at) VALUES (?, ?, 'h', ?, '{}', 'lex-1', 'run-1', ?)",
         [url, commitment, score, T0],
     )
 

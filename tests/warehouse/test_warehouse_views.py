@@ -22,7 +22,8 @@ def _add_commitment(con, commitment_id: str, field: str) -> None:
 def _add_link(con, url: str, commitment_id: str, score: float) -> None:
     evidence = json.dumps({"terms": ["rail"], "sentences": ["A rail link."], "parts": {}})
     con.execute(
-        "INSERT INTO links VALUES (?, ?, 'h', ?, ?, 'lex-1', 'run-1', ?)",
+        "INSERT INTO links (url, commitment_id, content_hash, score, evidence, method_version,"
+        " run_id, linked_at) VALUES (?, ?, 'h', ?, ?, 'lex-1', 'run-1', ?)",
         [url, commitment_id, score, evidence, T0],
     )
 
