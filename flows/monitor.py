@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -35,10 +34,9 @@ from warehouse.catalog import load_catalog, sync_catalog
 from warehouse.digest_formats import write_formats
 from warehouse.linking import link_pending
 from warehouse.runlock import run_lock
-from warehouse.status import record_status
+from warehouse.status import SHANGHAI, record_status
 from warehouse.stories import assign_stories
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _CLIENTS: dict[str, PoliteClient] = {}
 _LOAD_LOCK = threading.Lock()
 SOURCE_TIME_BUDGET_S = 1800

@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from warehouse.db import transaction
+from warehouse.load import SHANGHAI  # status dates are calendar days as seen in the delta
 
 logger = logging.getLogger(__name__)
 
 TREND_QUARTERS = 4
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # status dates are calendar days as seen in the delta
 
 
 @dataclass(frozen=True)
