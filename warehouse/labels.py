@@ -19,6 +19,7 @@ from warehouse.catalog import Commitment
 from warehouse.db import transaction
 from warehouse.evaluate import Item
 from warehouse.linking import commitment_evidence
+from warehouse.lookup import release_text
 from warehouse.status import event_run_id, record_status_now
 from warehouse.stories import story_mates
 
@@ -26,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 VERDICTS = ("confirmed", "rejected")
 MAX_NOTE_CHARS = 1000
-_RELEASE_SQL = "SELECT title, body, language FROM release_current WHERE url = ?"
 _PREVIOUS_SQL = "SELECT verdict, labeled_at, note FROM labels WHERE url = ? AND commitment_id = ?"
 
 
@@ -130,7 +130,7 @@ def _note(con, url: str, commitment_id: str, note: str, judged: str | None = Non
 
 
 def _release_row(con, url: str) -> tuple:
-    return (url, *con.execute(_RELEASE_SQL, [url]).fetchone())
+    return (url, *release_text(con, url))
 
 
 def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Commitment], note: str):
@@ -145,7 +145,7 @@ def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Comm
     commitment = next((c for c in catalog if c.id == commitment_id), None)
     if commitment is None:
         raise LabelError(f"{commitment_id}: no such commitment; see `yrdwatch sql commitments`")
-    row = con.execute(_RELEASE_SQL, [url]).fetchone()
+    row = release_text(con, url)
     if row is None:
         raise LabelError(f"{url}: no such release in the warehouse; check the URL")
     return commitment, row

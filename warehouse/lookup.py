@@ -54,12 +54,12 @@ def _last_fetch(con, urls: list[str]) -> str:
     return f"; its last fetch (run {run_id}) ended: {'; '.join(said)[:MAX_REASON_CHARS]}"
 
 
-def release_text(con, url: str) -> tuple[str, str, str]:
-    """(title, body, language) of a stored release, for re-linking it in an explanation."""
-    title, body, language = con.execute(
+def release_text(con, url: str) -> tuple[str, str, str] | None:
+    """(title, body, language) of a stored release, for re-linking it; None when not stored."""
+    row = con.execute(
         "SELECT title, body, language FROM release_current WHERE url = ?", [url]
     ).fetchone()
-    return title or "", body or "", language or ""
+    return None if row is None else (row[0] or "", row[1] or "", row[2] or "")
 
 
 def shown_links(con, url: str) -> list[tuple[str, str | None]]:
