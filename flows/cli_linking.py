@@ -186,13 +186,11 @@ def cmd_explain(args) -> int:
         story = story_lines(con, url)
     finally:
         con.close()
-    print(f"{url}\n{title}")
-    for line in explain(title, body, language, load_catalog(), thresholds):
-        print(line)
-    print("\n".join(labels))
     shown = ", ".join(f"{cid}{' (' + label + ')' if label else ''}" for cid, label in stored)
-    print(f"in followups now: {shown or 'none'}")
-    print("\n".join(story))
+    verdict, *reasons = explain(title, body, language, load_catalog(), thresholds)
+    print(f"{url}\n{title}\n{verdict}")
+    print(f"in followups now: {shown or 'none'}" + (" (analyst labels below)" if labels else ""))
+    print("\n".join([*reasons, *labels, *story]))
     return 0
 
 
@@ -202,7 +200,7 @@ def _label_lines(con, url: str) -> list[str]:
 
     rows = labels_on(con, url)
     if not rows:
-        return ["analyst labels: none"]
+        return []
     lines = ["analyst labels (they override the linker in followups):"]
     for commitment_id, verdict, labeled_at, note in rows:
         why = f": {note}" if note else ""

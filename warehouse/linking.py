@@ -661,8 +661,9 @@ def explain(
     anchor = decision.anchor
     verdict = "FOLLOW-UP" if decision.is_followup else "not a follow-up"
     lines = [
-        f"verdict: {verdict} (best score {decision.best_score:.3f}, threshold {threshold:.2f}, "
-        f"further fields at {field_threshold:.2f}; method {METHOD_VERSION})",
+        f"linker's verdict: {verdict} (best score {decision.best_score:.3f}, "
+        f"threshold {threshold:.2f}, further fields at {field_threshold:.2f}; "
+        f"method {METHOD_VERSION})",
         f"anchor: factor {anchor['factor']:.2f} - {anchor['reason']}; members named: "
         f"{', '.join(anchor['provinces']) or 'none'}",
         *_quoted(anchor["sentence"]),

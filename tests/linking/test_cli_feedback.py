@@ -180,3 +180,13 @@ def test_a_label_keeps_the_terms_the_anchor_zeroed_and_a_further_field_s_real_su
     further = next(c for c in decision.candidates if c.field != decision.candidates[0].field)
     evidence = commitment_evidence(*RAIL_EN, "en", catalog, further.commitment_id)
     assert evidence["parts"]["field_support"] == further.parts["field_support"] < 1.0
+
+
+def test_explain_puts_what_followups_shows_next_to_the_linker_s_verdict(db_path, capsys):
+    fish = "https://www.gov.cn/fish.html"
+    run(["label", fish, "environment", "--confirm", "--db", str(db_path)])
+    capsys.readouterr()
+    run(["explain", fish, "--db", str(db_path), "--live"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("linker's verdict: not a follow-up")
+    assert lines[3] == "in followups now: environment (confirmed) (analyst labels below)"
