@@ -9,6 +9,7 @@ stores an analyst's verdict that every later run respects.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,6 +51,16 @@ def _add_eval(sub) -> None:
         nargs="?",
         const="held-out",
         help="also print per-field P/R/F1 for one part (default held-out)",
+    )
+    p.add_argument(
+        "--errors",
+        action="store_true",
+        help="also list every linker error, held-out ones included (for your own files)",
+    )
+    p.add_argument(
+        "--model",
+        type=Path,
+        help="measure with this field model (from train-fields --out) instead of the shipped one",
     )
     _db_args(p, "read labels from the live warehouse instead of the snapshot")
     p.set_defaults(handler=cmd_eval)
@@ -103,6 +114,11 @@ def _add_train_fields(sub) -> None:
         help="with --cv: score only this labeled set's tune items (e.g. followups-dev)",
     )
     p.add_argument("--out", type=Path, help="where to write the model (default: the shipped one)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with your own files and no --out: replace the shipped model anyway",
+    )
     p.set_defaults(handler=cmd_train_fields)
 
 
@@ -124,12 +140,18 @@ def _warehouse(args) -> Path:
 
 
 def cmd_eval(args) -> int:
-    from warehouse.evaluate import EvalInputError, evaluate_sets, format_fields, format_report
+    from warehouse.evaluate import (
+        EvalInputError,
+        evaluate_sets,
+        format_errors,
+        format_fields,
+        format_report,
+    )
 
     files = args.files or default_eval_files()
-    for path in files:
-        if not path.is_file():
-            raise UsageError(f"{path}: file not found; pass a labeled JSONL file")
+    _check_labeled_files(files)
+    if args.model:
+        _use_field_model(args.model)
     extra = _label_items(args) if args.labels else {}
     try:
         report = evaluate_sets(files, extra=extra)
@@ -138,7 +160,29 @@ def cmd_eval(args) -> int:
     print(format_report(report))
     if args.by_field:
         print("\n" + format_fields(report, args.by_field))
+    if args.errors:
+        print("\n" + format_errors(report))
     return 0
+
+
+def _check_labeled_files(files: list[Path]) -> None:
+    for path in files:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; pass a labeled JSONL file")
+        if not path.is_file():
+            raise UsageError(f"{path}: file not found; pass a labeled JSONL file")
+
+
+def _use_field_model(path: Path) -> None:
+    """`eval --model PATH`: measure a model from `train-fields --out` (checked first, so a bad
+    file is one clear line, not a failure halfway through)."""
+    from warehouse import fieldmodel
+
+    try:
+        fieldmodel.load_model(path)
+    except fieldmodel.FieldModelError as exc:
+        raise UsageError(str(exc)) from exc
+    os.environ[fieldmodel.MODEL_ENV] = str(path)
 
 
 def _label_items(args) -> dict:
@@ -287,14 +331,24 @@ def _terms_line(args, evidence: dict) -> str:
     return "none: the linker found no term of it"
 
 
+def _check_training_target(args) -> None:
+    """Your own files train a model of your own: the shipped one is replaced only on purpose."""
+    if args.only_set and not args.cv:
+        raise UsageError("--set only chooses what --cv scores; add --cv (training uses every set)")
+    if args.files and not args.out and not args.cv and not args.force:
+        raise UsageError(
+            "training on your own files would replace the shipped model; pass --out PATH and "
+            "measure it with `yrdwatch eval --model PATH`, or --force to replace it"
+        )
+
+
 def cmd_train_fields(args) -> int:
     from warehouse import fieldmodel
     from warehouse.evaluate import EvalInputError
 
     files = args.files or fieldmodel.training_files(default_eval_files())
-    for path in files:
-        if not path.is_file():
-            raise UsageError(f"{path}: file not found; pass a labeled JSONL file")
+    _check_labeled_files(files)
+    _check_training_target(args)
     try:
         if args.cv:
             print(fieldmodel.format_cross_validation(files, only_set=args.only_set))
@@ -302,6 +356,10 @@ def cmd_train_fields(args) -> int:
         model = fieldmodel.train(files, args.out or fieldmodel.MODEL_PATH)
     except (EvalInputError, fieldmodel.FieldModelError) as exc:
         raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        target = args.out or fieldmodel.MODEL_PATH
+        why = f"{target}: cannot write the model ({exc.strerror}); pick a file path"
+        raise UsageError(why) from exc
     trained = model["trained_on"]
     print(
         f"wrote {args.out or fieldmodel.MODEL_PATH}: {trained['rows']} further-field rows from "

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from warehouse.catalog import FIELDS, Commitment
 logger = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).with_name("field_model.json")
+MODEL_ENV = "YRDWATCH_FIELD_MODEL"
 FEATURES = (
     "raw",  # anchor x strength of the field's best commitment
     "relative",  # that, divided by the release's best score
@@ -53,9 +55,20 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+def active_model_path() -> Path:
+    """The model linking uses: the shipped one, or the file `$YRDWATCH_FIELD_MODEL` names (one
+    written by `train-fields --out`, so an analyst can try it without replacing the shipped
+    one; `eval --model PATH` sets it for one measurement)."""
+    return Path(os.environ.get(MODEL_ENV) or MODEL_PATH)
+
+
+def load_model(path: Path | None = None) -> dict:
+    """The trained weights (cached per file); a clear error when the file is unusable."""
+    return _load_cached(Path(path or active_model_path()))
+
+
 @lru_cache(maxsize=4)
-def load_model(path: Path = MODEL_PATH) -> dict:
-    """The trained weights (cached); a clear error when the file is unusable."""
+def _load_cached(path: Path) -> dict:
     try:
         model = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -65,7 +78,7 @@ def load_model(path: Path = MODEL_PATH) -> dict:
     return model
 
 
-def model_digest(path: Path = MODEL_PATH) -> str:
+def model_digest(path: Path | None = None) -> str:
     """A short fingerprint of the weights, so retraining relinks every release."""
     payload = json.dumps(load_model(path), sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:8]
@@ -142,7 +155,11 @@ def _newton_step(x_rows, labels, w, penalties) -> list[float]:
 def fit(rows: Sequence[dict], fields: Sequence[str], labels: Sequence[int], l2: float = L2):
     """Ridge logistic regression by Newton's method; returns the model as a dict."""
     if not rows or len(set(labels)) < 2:
-        raise FieldModelError("training needs further fields that are both right and wrong")
+        raise FieldModelError(
+            f"nothing to learn from: {len(rows)} further field(s) matched in the tune parts' "
+            f"follow-ups, {sum(labels)} of them right; it learns which further fields are right, "
+            "so it needs multi-field follow-ups whose further fields are both right and wrong"
+        )
     matrix = [[row[name] for name in FEATURES] for row in rows]
     mean, scale = _standardise(matrix)
     x_rows = _design(matrix, list(fields), mean, scale)
@@ -219,7 +236,7 @@ def train(paths: Sequence[Path], out: Path = MODEL_PATH, l2: float = L2) -> dict
         "rows": len(rows),
     }
     Path(out).write_text(json.dumps(model, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    load_model.cache_clear()
+    _load_cached.cache_clear()
     logger.info("trained field model on %d rows from %d tune items", len(rows), len(items))
     return model
 

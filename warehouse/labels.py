@@ -183,7 +183,8 @@ def evidence_for(
 
 _LABEL_ITEMS_SQL = """
 SELECT r.url, r.language, r.title, r.body,
-       list(c.field) FILTER (WHERE lb.verdict = 'confirmed') AS fields
+       list(c.field) FILTER (WHERE lb.verdict = 'confirmed') AS fields,
+       EXISTS (SELECT 1 FROM followups AS f WHERE f.url = r.url AND f.label IS NULL) AS unjudged
 FROM labels AS lb
 JOIN release_current AS r USING (url)
 JOIN commitments AS c USING (commitment_id)
@@ -193,10 +194,14 @@ ORDER BY r.url
 
 
 def label_items(con) -> list[Item]:
-    """Labelled releases as eval items: gold fields are those of confirmed commitments; a
-    release whose labels are all rejections counts as not a follow-up."""
+    """Labelled releases as eval items: gold fields are those of confirmed commitments. A
+    release whose labels are all rejections is not a follow-up only when no unlabelled link of
+    it is left in `followups`; while one is, the analyst has judged only part of it, and it is
+    left out rather than counted as a false alarm."""
     items = []
-    for url, language, title, body, fields in con.execute(_LABEL_ITEMS_SQL).fetchall():
+    for url, language, title, body, fields, unjudged in con.execute(_LABEL_ITEMS_SQL).fetchall():
         gold = frozenset(fields or [])
+        if not gold and unjudged:
+            continue
         items.append(Item(url, language or "", title or "", body or "", bool(gold), gold))
     return items

@@ -190,3 +190,23 @@ def test_explain_puts_what_followups_shows_next_to_the_linker_s_verdict(db_path,
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].startswith("linker's verdict: not a follow-up")
     assert lines[3] == "in followups now: environment (confirmed) (analyst labels below)"
+
+
+def test_a_release_with_only_some_links_rejected_is_left_out_of_eval_not_a_negative(db_path):
+    from warehouse.labels import label_items
+    from warehouse.lookup import shown_links
+
+    con = connect(db_path)
+    shown = [cid for cid, _ in shown_links(con, URL)]
+    assert len(shown) > 1
+    con.close()
+    run(["label", URL, shown[0], "--reject", "--db", str(db_path)])
+    con = connect(db_path)
+    assert label_items(con) == []  # judged in part: its truth is not known yet
+    con.close()
+    for commitment in shown[1:]:
+        run(["label", URL, commitment, "--reject", "--db", str(db_path)])
+    con = connect(db_path)
+    [item] = label_items(con)
+    assert (item.id, item.followup) == (URL, False)  # every link rejected: a negative
+    con.close()
