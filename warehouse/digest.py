@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import lexicon
 from warehouse.catalog import FIELDS
 from warehouse.changes import change_lines, changed_linked_releases
 from warehouse.health import health_lines
@@ -131,12 +132,21 @@ def _digest_item(row: tuple) -> DigestItem:
         commitment_title=ctitle,
         field=fld,
         score=float(score),
-        terms=list(ev.get("terms", []))[:8],
+        terms=_distinct_terms(ev.get("terms", []))[:8],
         sentences=_telling_sentences(ev.get("sentences", []), title),
         story_id=story_id,
         story_reason=reason,
         confirmed=bool(confirmed),
     )
+
+
+def _distinct_terms(terms: list[str]) -> list[str]:
+    """Terms as a reader sees them: "ultra-high voltage" and "ultra-high-voltage" match the same
+    words, so the digest shows one of them."""
+    shown: dict[str, str] = {}
+    for term in terms:
+        shown.setdefault(lexicon.match_key(term), term)
+    return list(shown.values())
 
 
 _ATTACHMENT_LINE = re.compile(r"^\s*(attachments?|附件)\s*\d*\s*[:：]", re.IGNORECASE)

@@ -316,6 +316,14 @@ def _english_key(term: str) -> str:
     return word[: found.start() + 1] if found else word
 
 
+@lru_cache(maxsize=8192)
+def match_key(term: str) -> str:
+    """What a term matches, as one string: two terms with one key match the same text
+    ("ultra-high voltage" / "ultra-high-voltage", "digitalisation" / "digitalization",
+    "5G" / "5g", 長三角 / 长三角), so a commitment counts them as one term, not two."""
+    return to_simplified(term) if has_cjk(term) else _english_pattern(term)
+
+
 def count_english(term: str, text: str) -> int:
     """Whole-word occurrences of term in lower-cased text."""
     if _english_key(term) not in text:

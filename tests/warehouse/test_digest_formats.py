@@ -128,3 +128,15 @@ def test_evidence_skips_the_headline_and_attachment_lines_and_terms_show_whole()
     assert item.sentences == ["Qingpu, Wujiang and Jiashan opened 12 cross-boundary bus routes."]
     text = render_markdown(Digest("run-1", "live", date(2024, 5, 2), [item], [], 1, 0))
     assert "ecological green integrated development demonstration zone" in text
+
+
+def test_terms_that_match_the_same_words_show_once():
+    from warehouse.digest import _distinct_terms
+
+    terms = ["grids", "ultra-high voltage", "ultra-high-voltage", "digitalisation"]
+    assert _distinct_terms([*terms, "digitalization", "長三角", "长三角"]) == [
+        "grids",
+        "ultra-high voltage",
+        "digitalisation",
+        "長三角",
+    ]
