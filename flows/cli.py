@@ -196,7 +196,19 @@ def _run_monitor(**params):
         return asyncio.run(monitor(**params))
 
 
+def check_field_model() -> None:
+    """A run links with the field model `$YRDWATCH_FIELD_MODEL` may name: check it before the
+    run starts, so a wrong path is one line, not a failed flow."""
+    from warehouse.fieldmodel import FieldModelError, load_model
+
+    try:
+        load_model()
+    except FieldModelError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def cmd_run(args) -> int:
+    check_field_model()
     _load_sources(args.sources, args.source_ids)
     if args.replay is not None:
         return _run_replayed(args)
@@ -236,6 +248,7 @@ def _run_replayed(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    check_field_model()
     from flows.demo import demo_labels, run_demo
 
     labels = 0 if args.keep else demo_labels(args.db)
@@ -252,6 +265,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    check_field_model()
     _load_sources(args.sources)
     _prefect_env()
     from flows.serve import serve_monitor

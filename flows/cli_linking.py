@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from flows.cli import UsageError, missing_warehouse
+from flows.cli import UsageError, check_field_model, missing_warehouse
 from flows.paths import default_db_path
 
 DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "followups-dev.jsonl"
@@ -152,6 +152,7 @@ def cmd_eval(args) -> int:
     _check_labeled_files(files)
     if args.model:
         _use_field_model(args.model)
+    check_field_model()
     extra = _label_items(args) if args.labels else {}
     try:
         report = evaluate_sets(files, extra=extra)
@@ -335,6 +336,8 @@ def _check_training_target(args) -> None:
     """Your own files train a model of your own: the shipped one is replaced only on purpose."""
     if args.only_set and not args.cv:
         raise UsageError("--set only chooses what --cv scores; add --cv (training uses every set)")
+    if args.out and args.cv:
+        raise UsageError("--cv only prints cross-validation and writes nothing; drop --out")
     if args.files and not args.out and not args.cv and not args.force:
         raise UsageError(
             "training on your own files would replace the shipped model; pass --out PATH and "

@@ -10,3 +10,4 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("YRDWATCH_DB", None)
+os.environ.pop("YRDWATCH_FIELD_MODEL", None)  # the suite measures the shipped field model

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse.catalog import FIELDS, Commitment, load_catalog
+from warehouse.fieldmodel import model_note as fieldmodel_note
 from warehouse.lexicon import count_english, has_cjk, prepare
 from warehouse.linking import LINK_THRESHOLD, METHOD_VERSION, link_text
 
@@ -450,12 +451,14 @@ def held_out_pairs(
     report: EvalReport, language: str, method: str = LINKER, set_name: str | None = None
 ) -> list:
     """(item, prediction) of the held-out part in one language: all sets, or one set."""
-    members = None if set_name is None else {id(i) for i in report.set_items.get(set_name, [])}
-    return [
-        pair
-        for pair in report.predictions.get(method, [])
-        if _in_slice(pair[0], HELD_OUT, language) and (members is None or id(pair[0]) in members)
-    ]
+    if set_name is not None and method == LINKER and set_name in report.set_predictions:
+        pairs = report.set_predictions[set_name]  # includes sets kept out of "all sets"
+    else:
+        members = None if set_name is None else {id(i) for i in report.set_items.get(set_name, [])}
+        pairs = [
+            p for p in report.predictions.get(method, []) if members is None or id(p[0]) in members
+        ]
+    return [pair for pair in pairs if _in_slice(pair[0], HELD_OUT, language)]
 
 
 def pair_agreement(pairs: Sequence[tuple[Item, Prediction]]) -> dict[str, int]:
@@ -500,7 +503,8 @@ TARGETS = {"detection": 0.97, "fields": 0.90}  # issue 5, on held-out items, per
 def format_report(report: EvalReport) -> str:
     """ONE plain-text table: every set and part, per language, linker next to the baselines."""
     lines = [
-        f"yrdwatch eval: {report.path} ({report.items} items), method {report.method}, "
+        f"yrdwatch eval: {report.path} ({report.items} items), method {report.method}"
+        f"{fieldmodel_note()}, "
         f"threshold {report.threshold:.2f}",
         f"split: sha256('{SPLIT_SALT}' + id) -> {TUNE_PERCENT}% tune / "
         f"{100 - TUNE_PERCENT}% held-out",

@@ -59,7 +59,14 @@ def active_model_path() -> Path:
     """The model linking uses: the shipped one, or the file `$YRDWATCH_FIELD_MODEL` names (one
     written by `train-fields --out`, so an analyst can try it without replacing the shipped
     one; `eval --model PATH` sets it for one measurement)."""
-    return Path(os.environ.get(MODEL_ENV) or MODEL_PATH)
+    chosen = os.environ.get(MODEL_ENV)
+    return Path(chosen).resolve() if chosen else MODEL_PATH
+
+
+def model_note() -> str:
+    """How a report names the field model in use: nothing for the shipped one."""
+    path = active_model_path()
+    return "" if path == MODEL_PATH else f", field model {path} ({model_digest(path)})"
 
 
 def load_model(path: Path | None = None) -> dict:
@@ -72,10 +79,19 @@ def _load_cached(path: Path) -> dict:
     try:
         model = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise FieldModelError(f"{path}: cannot read field model ({exc}); retrain it") from exc
+        raise FieldModelError(f"{path}: cannot read field model ({exc}); {_fix(path)}") from exc
     if not isinstance(model, dict) or model.get("features") != list(FEATURES):
-        raise FieldModelError(f"{path}: features differ from the code; retrain the model")
+        raise FieldModelError(f"{path}: features differ from the code; {_fix(path)}")
     return model
+
+
+def _fix(path: Path) -> str:
+    """What to do about an unusable model: a chosen one may just be the wrong file."""
+    if path == MODEL_PATH:
+        return "retrain it with `yrdwatch train-fields`"
+    if os.environ.get(MODEL_ENV) and active_model_path() == Path(path).resolve():
+        return f"${MODEL_ENV} names it: point it at a model from `train-fields --out`, or unset it"
+    return "retrain it: use a model written by `yrdwatch train-fields --out`"
 
 
 def model_digest(path: Path | None = None) -> str:

@@ -194,14 +194,14 @@ ORDER BY r.url
 
 
 def label_items(con) -> list[Item]:
-    """Labelled releases as eval items: gold fields are those of confirmed commitments. A
-    release whose labels are all rejections is not a follow-up only when no unlabelled link of
-    it is left in `followups`; while one is, the analyst has judged only part of it, and it is
-    left out rather than counted as a false alarm."""
+    """Labelled releases as eval items, once every link `followups` shows for them is judged:
+    gold fields are those of the confirmed commitments, and a release whose links were all
+    rejected is not a follow-up. While an unlabelled link is left, the analyst has judged only
+    part of the release, and it is left out rather than scored against a guess."""
     items = []
     for url, language, title, body, fields, unjudged in con.execute(_LABEL_ITEMS_SQL).fetchall():
         gold = frozenset(fields or [])
-        if not gold and unjudged:
+        if unjudged:
             continue
         items.append(Item(url, language or "", title or "", body or "", bool(gold), gold))
     return items

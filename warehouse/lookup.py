@@ -7,6 +7,8 @@ release matches, the fetch log may still say why: a 404, a block page, a timeout
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapers.canonical import canonical_url
 
 MAX_REASON_CHARS = 200
@@ -33,7 +35,7 @@ def find_release(con, url: str) -> str:
 
 def _spellings(url: str) -> list[str]:
     """The URL as given, then canonicalised (a scheme-less `www.x.gov.cn/…` read as https)."""
-    with_scheme = url if "://" in url else f"https://{url.lstrip('/')}"
+    with_scheme = url if urlsplit(url).scheme else f"https://{url.lstrip('/')}"
     try:
         canonical = canonical_url(with_scheme)
     except ValueError:

@@ -192,7 +192,7 @@ def test_explain_puts_what_followups_shows_next_to_the_linker_s_verdict(db_path,
     assert lines[3] == "in followups now: environment (confirmed) (analyst labels below)"
 
 
-def test_a_release_with_only_some_links_rejected_is_left_out_of_eval_not_a_negative(db_path):
+def test_a_release_is_scored_in_eval_only_once_every_shown_link_is_judged(db_path):
     from warehouse.labels import label_items
     from warehouse.lookup import shown_links
 
@@ -201,6 +201,7 @@ def test_a_release_with_only_some_links_rejected_is_left_out_of_eval_not_a_negat
     assert len(shown) > 1
     con.close()
     run(["label", URL, shown[0], "--reject", "--db", str(db_path)])
+    run(["label", URL, shown[1], "--confirm", "--db", str(db_path)])
     con = connect(db_path)
     assert label_items(con) == []  # judged in part: its truth is not known yet
     con.close()
@@ -209,4 +210,9 @@ def test_a_release_with_only_some_links_rejected_is_left_out_of_eval_not_a_negat
     con = connect(db_path)
     [item] = label_items(con)
     assert (item.id, item.followup) == (URL, False)  # every link rejected: a negative
+    con.close()
+    run(["label", URL, shown[1], "--confirm", "--db", str(db_path)])
+    con = connect(db_path)
+    [item] = label_items(con)  # every link judged, one confirmed: its field is the gold
+    assert item.followup and len(item.fields) == 1
     con.close()

@@ -77,12 +77,16 @@ def test_a_model_of_your_own_is_measured_with_eval_model(tmp_path, capsys, model
     assert json.loads(out.read_text())["trained_on"]["files"] == ["demo-articles.jsonl"]
     assert fieldmodel.active_model_path() == fieldmodel.MODEL_PATH
     labeled = str(LABELED_DIR / "yrd-invented.jsonl")
+    shipped_digest = fieldmodel.model_digest()
     assert run(["eval", labeled, "--model", str(out)]) == 0
+    assert f"field model {out} (" in capsys.readouterr().out  # the report says which model
     assert fieldmodel.active_model_path() == out
-    assert fieldmodel.model_digest() == fieldmodel.model_digest(out)  # runs would relink
+    assert fieldmodel.model_digest() != shipped_digest  # so runs with it relink
     broken = tmp_path / "broken.json"
     broken.write_text("{}")
-    with pytest.raises(UsageError, match="features differ from the code; retrain the model"):
+    with pytest.raises(
+        UsageError, match="features differ from the code; retrain it: use a model written by"
+    ):
         run(["eval", labeled, "--model", str(broken)])
 
 
@@ -131,3 +135,20 @@ def test_target_lines_never_round_a_miss_up_to_the_target():
     assert _against(32 / 33, "detection") == "0.9697 (below target)"
     assert _against(0.8696, "fields") == "0.870 (below target)"
     assert _against(0.978, "detection") == "0.978"
+
+
+def test_a_field_model_env_var_naming_a_bad_file_is_one_line_naming_the_variable(
+    tmp_path, monkeypatch
+):
+    from flows.cli import check_field_model
+
+    monkeypatch.setenv(fieldmodel.MODEL_ENV, str(tmp_path / "missing.json"))
+    with pytest.raises(UsageError, match=r"\$YRDWATCH_FIELD_MODEL names it"):
+        check_field_model()
+    with pytest.raises(UsageError, match="YRDWATCH_FIELD_MODEL"):
+        run(["eval", str(LABELED_DIR / "yrd-invented.jsonl")])
+
+
+def test_cv_with_out_is_refused_since_cv_writes_nothing(tmp_path):
+    with pytest.raises(UsageError, match="--cv only prints cross-validation"):
+        run(["train-fields", "--cv", "--out", str(tmp_path / "m.json")])
