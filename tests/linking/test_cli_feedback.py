@@ -3,6 +3,7 @@
 import argparse
 
 import pytest
+from release_texts import RAIL_EN, RAIL_ZH
 
 from flows import cli_linking
 from flows.cli import UsageError
@@ -13,16 +14,6 @@ from warehouse.snapshot import default_snapshot_path, publish_snapshot
 from warehouse.stories import assign_stories
 
 URL = "https://www.jiangsu.gov.cn/art/2024/5/1/art_60096_1.html"
-RAIL_ZH = (
-    "沪苏湖铁路全线铺轨贯通",
-    "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。2024年共投资120亿元，设站12座。",
-)
-RAIL_EN = (
-    "Shanghai-Suzhou-Huzhou railway completes track laying",
-    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
-    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
-    "for 12 stations.",
-)
 FISHING_BAN = (
     "Fishing ban on the Yangtze enters its fifth year",
     "Fishermen who left the river have found new jobs, and the ecological recovery of the "

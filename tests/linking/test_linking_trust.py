@@ -4,6 +4,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from release_texts import RAIL_EN, RAIL_ZH, WEATHER
 
 from flows import cli_linking
 from warehouse.catalog import sync_catalog
@@ -14,21 +15,7 @@ from warehouse.linking import explain, link_pending, link_text
 from warehouse.status import quarter_starts, record_status, trend
 from warehouse.stories import assign_stories
 
-RAIL_ZH = (
-    "沪苏湖铁路全线铺轨贯通",
-    "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。2024年共投资120亿元，设站12座。",
-)
-RAIL_ZH_COPY = (
-    "沪苏湖铁路全线铺轨贯通！",
-    "沪苏湖铁路连接上海、江苏和浙江，将织密长三角高铁网络。2024年共投资120亿元，设站12座。",
-)
-RAIL_EN = (
-    "Shanghai-Suzhou-Huzhou railway completes track laying",
-    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
-    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
-    "for 12 stations.",
-)
-WEATHER = ("Sunny weekend in Shanghai", "Forecasters expect sunshine in Shanghai this weekend.")
+RAIL_ZH_COPY = (RAIL_ZH[0] + "！", RAIL_ZH[1])  # a reprint that adds only an exclamation
 
 
 @pytest.fixture
