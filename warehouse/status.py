@@ -21,6 +21,7 @@ from warehouse.load import SHANGHAI  # status dates are calendar days as seen in
 logger = logging.getLogger(__name__)
 
 TREND_QUARTERS = 4
+MIN_TREND_FOLLOWUPS = 3  # in the window; fewer is 'few', not a direction
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,20 @@ def quarter_starts(as_of: date, count: int = TREND_QUARTERS) -> list[date]:
 
 
 def trend(per_quarter: list[int]) -> str:
-    """rising / falling / steady by the later half against the earlier half; quiet when none."""
+    """The later half of the window against the earlier half, with enough follow-ups to have
+    a direction: one follow-up after none is not a rising trend. The same rule as the
+    `followup_trend` macro that `commitment_status` uses (sql/014)."""
     half = len(per_quarter) // 2
     early, late = sum(per_quarter[:half]), sum(per_quarter[half:])
     if early + late == 0:
         return "quiet"
-    if late == early:
-        return "steady"
-    return "rising" if late > early else "falling"
+    if early + late < MIN_TREND_FOLLOWUPS:
+        return "few"
+    if late >= 2 * early and late - early >= 2:
+        return "rising"
+    if early >= 2 * late and early - late >= 2:
+        return "falling"
+    return "steady"
 
 
 def current_statuses(con, as_of: date) -> list[Status]:

@@ -6,6 +6,7 @@ releases and linked by the shipped linker and catalog; no network, no Prefect.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +36,7 @@ from warehouse.linking import link_pending
 from warehouse.load import finish_run, load_source_result, start_run, upsert_sources
 from warehouse.query import named_queries
 from warehouse.reparse import reparse
-from warehouse.status import SHANGHAI, record_status
+from warehouse.status import SHANGHAI, record_status, trend
 from warehouse.stories import assign_stories
 
 RAIL = (
@@ -346,8 +347,53 @@ def test_last_4_quarters_lists_every_quarter_of_the_window_for_every_commitment(
         {"quarter": "2024Q2", "followups": 0},
         {"quarter": "2024Q3", "followups": 1},
     ]
-    assert by_id["transport.rail"][1:] == (1, "rising")
+    assert by_id["transport.rail"][1:] == (1, "few")  # one follow-up after none is no trend
     assert by_id["energy"] == ([{"quarter": q, "followups": 0} for q in window], 0, "quiet")
+
+
+def test_the_view_and_the_status_history_apply_one_trend_rule_to_every_window(con):
+    """Every window of 0-3 follow-ups per quarter gets the same trend from the SQL macro that
+    commitment_status uses and from the Python rule the status history records."""
+    for window in itertools.product(range(4), repeat=4):
+        early, late = sum(window[:2]), sum(window[2:])
+        sql = con.execute("SELECT followup_trend(?, ?)", [early, late]).fetchone()[0]
+        assert sql == trend(list(window)), window
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ([0, 0, 0, 0], "quiet"),
+        ([0, 0, 0, 1], "few"),
+        ([2, 0, 0, 0], "few"),
+        ([1, 0, 0, 2], "steady"),  # 1 then 2 is not a direction
+        ([3, 3, 4, 4], "steady"),
+        ([0, 0, 1, 2], "rising"),
+        ([1, 1, 3, 3], "rising"),
+        ([2, 2, 1, 0], "falling"),
+    ],
+)
+def test_a_trend_needs_follow_ups_enough_to_have_a_direction(window, expected):
+    assert trend(window) == expected
+
+
+def test_the_new_trend_rule_is_recorded_once_as_a_migration_not_as_news(con, catalog):
+    """A warehouse whose history says 'rising' for one follow-up (the old rule) gets one row
+    naming the rule change; the next run records nothing for it, as nothing happened."""
+    crawl(con, catalog, "run-1", [release(1, RAIL)])
+    record_status(con, "run-1", date(2024, 8, 1))
+    con.execute("UPDATE commitment_status_history SET trend = 'rising' WHERE trend = 'few'")
+    con.execute("DELETE FROM schema_migrations WHERE version = 14")
+    assert migrate(con) == ["014_trend_needs_followups.sql"]
+    rows = con.execute(
+        "SELECT run_id, followups, trend, status FROM commitment_status_history"
+        " WHERE commitment_id = 'transport.rail' ORDER BY recorded_at"
+    ).fetchall()
+    assert rows == [
+        ("run-1", 1, "rising", "1 follow-up found, latest 2024-08-01"),
+        ("migration:014 trend rule", 1, "few", "1 follow-up found, latest 2024-08-01"),
+    ]
+    assert record_status(con, "run-2", date(2024, 8, 1)) == 0
 
 
 def test_digest_write_rewrites_the_run_s_files_after_a_label_and_names_an_unknown_run(
