@@ -43,9 +43,10 @@ class Status:
 
 
 def quarter_starts(as_of: date, count: int = TREND_QUARTERS) -> list[date]:
-    """First days of the `count` calendar quarters ending with the one containing as_of."""
+    """First days of the `count` complete calendar quarters before the one containing as_of:
+    a quarter only days old would make every trend lean to falling."""
     index = as_of.year * 4 + (as_of.month - 1) // 3
-    return [date(i // 4, (i % 4) * 3 + 1, 1) for i in range(index - count + 1, index + 1)]
+    return [date(i // 4, (i % 4) * 3 + 1, 1) for i in range(index - count, index)]
 
 
 def trend(per_quarter: list[int]) -> str:

@@ -88,8 +88,8 @@ def test_status_counts_stories_and_history_keeps_only_changes(con, catalog):
     put(con, "u:zh-copy", "zh", RAIL_ZH_COPY, "2024-05-02")
     link_pending(con, "run-1", catalog)
     assign_stories(con, "run-1")
-    assert record_status(con, "run-1", date(2024, 6, 30)) == len(catalog)
-    assert record_status(con, "run-2", date(2024, 7, 1)) == 0  # only the as-of day moved
+    assert record_status(con, "run-1", date(2024, 7, 15)) == len(catalog)
+    assert record_status(con, "run-2", date(2024, 7, 16)) == 0  # only the as-of day moved
     row = con.execute(
         "SELECT followups, releases, trend, status FROM commitment_status_history"
         " WHERE commitment_id = 'transport.rail'"
@@ -98,16 +98,17 @@ def test_status_counts_stories_and_history_keeps_only_changes(con, catalog):
     quiet = con.execute(
         "SELECT status, trend FROM commitment_status_history WHERE commitment_id = 'energy'"
     ).fetchone()
-    assert quiet == ("no follow-up found as of 2024-06-30", "quiet")
+    assert quiet == ("no follow-up found as of 2024-07-15", "quiet")
 
 
-def test_the_trend_window_is_the_four_quarters_up_to_the_as_of_day():
+def test_the_trend_window_is_the_four_complete_quarters_before_the_as_of_day():
     assert quarter_starts(date(2024, 5, 1)) == [
+        date(2023, 4, 1),
         date(2023, 7, 1),
         date(2023, 10, 1),
         date(2024, 1, 1),
-        date(2024, 4, 1),
     ]
+    assert quarter_starts(date(2024, 4, 1)) == quarter_starts(date(2024, 6, 30))
 
 
 def test_explain_says_why_and_why_not(catalog):

@@ -326,29 +326,58 @@ def test_story_mates_labelled_otherwise_are_named(con, catalog):
     assert story_label_conflicts(con, alone.url, "transport.rail", "confirmed") == []
 
 
-# --- 5. last_4_quarters always lists the four quarters of the trend window ------------------
+# --- 5. the trend window: four complete quarters, every one listed, a story counted once ---
 
 
-def test_last_4_quarters_lists_every_quarter_of_the_window_for_every_commitment(con, catalog):
-    crawl(con, catalog, "run-1", [release(1, RAIL)])  # finished 2024-08-01 in Shanghai
-    rows = con.execute(
-        "SELECT commitment_id, last_4_quarters, followups_last_4_quarters, trend"
-        " FROM commitment_status"
-    ).fetchall()
+def status_row(con, commitment_id: str) -> tuple:
+    return con.execute(
+        "SELECT [q.followups FOR q IN last_4_quarters], followups_last_4_quarters, trend,"
+        " followups_this_quarter, followups FROM commitment_status WHERE commitment_id = ?",
+        [commitment_id],
+    ).fetchone()
+
+
+def test_last_4_quarters_lists_every_complete_quarter_of_the_window_for_every_commitment(
+    con, catalog
+):
+    """The run finished 2024-08-01, so the window is 2023Q3-2024Q2; a story reprinted across
+    the quarter boundary counts once, in the quarter of its first release."""
+    original = release(1, RAIL, published_at=datetime(2024, 6, 30, 2, tzinfo=UTC))
+    reprint = release(2, RAIL, published_at=datetime(2024, 7, 1, 2, tzinfo=UTC))
+    crawl(con, catalog, "run-1", [original, reprint])
+    rows = con.execute("SELECT commitment_id, last_4_quarters FROM commitment_status").fetchall()
     assert len(rows) == len(catalog)
-    window = ["2023Q4", "2024Q1", "2024Q2", "2024Q3"]
-    for commitment_id, quarters, total, _trend in rows:
+    window = ["2023Q3", "2023Q4", "2024Q1", "2024Q2"]
+    for commitment_id, quarters in rows:
         assert [q["quarter"] for q in quarters] == window, commitment_id
-        assert sum(q["followups"] for q in quarters) == total
-    by_id = {row[0]: row[1:] for row in rows}
-    assert by_id["transport.rail"][0] == [
-        {"quarter": "2023Q4", "followups": 0},
-        {"quarter": "2024Q1", "followups": 0},
-        {"quarter": "2024Q2", "followups": 0},
-        {"quarter": "2024Q3", "followups": 1},
-    ]
-    assert by_id["transport.rail"][1:] == (1, "few")  # one follow-up after none is no trend
-    assert by_id["energy"] == ([{"quarter": q, "followups": 0} for q in window], 0, "quiet")
+    assert status_row(con, "transport.rail") == ([0, 0, 0, 1], 1, "few", 0, 1)
+    assert status_row(con, "energy") == ([0, 0, 0, 0], 0, "quiet", 0, 0)
+
+
+def test_the_quarter_so_far_is_counted_apart_from_the_trend(con, catalog):
+    crawl(con, catalog, "run-1", [release(1, RAIL)])  # published 2024-07-31, finished 08-01
+    assert status_row(con, "transport.rail") == ([0, 0, 0, 0], 0, "quiet", 1, 1)
+
+
+def test_a_reparse_does_not_move_the_as_of_day(con, catalog):
+    """'No follow-up found as of DATE' dates the last run that read the sites."""
+    crawl(con, catalog, "run-1", [release(1, RAIL)])
+    start_run(con, "reparse-1", "reparse", T0 + timedelta(days=60), 1)
+    finish_run(
+        con,
+        "reparse-1",
+        status="completed",
+        finished_at=T0 + timedelta(days=60),
+        sources_failed=0,
+        releases_new=0,
+        releases_changed=0,
+        links_new=0,
+        digest_path=None,
+    )
+    status = con.execute(
+        "SELECT status, as_of FROM commitment_status WHERE commitment_id = 'energy'"
+    ).fetchone()
+    assert status == ("no follow-up found as of 2024-08-01", date(2024, 8, 1))
 
 
 def test_the_view_and_the_status_history_apply_one_trend_rule_to_every_window(con):
@@ -380,7 +409,7 @@ def test_a_trend_needs_follow_ups_enough_to_have_a_direction(window, expected):
 def test_the_new_trend_rule_is_recorded_once_as_a_migration_not_as_news(con, catalog):
     """A warehouse whose history says 'rising' for one follow-up (the old rule) gets one row
     naming the rule change; the next run records nothing for it, as nothing happened."""
-    crawl(con, catalog, "run-1", [release(1, RAIL)])
+    crawl(con, catalog, "run-1", [release(1, RAIL, published_at=datetime(2024, 5, 2, tzinfo=UTC))])
     record_status(con, "run-1", date(2024, 8, 1))
     con.execute("UPDATE commitment_status_history SET trend = 'rising' WHERE trend = 'few'")
     con.execute("DELETE FROM schema_migrations WHERE version = 14")
@@ -390,8 +419,8 @@ def test_the_new_trend_rule_is_recorded_once_as_a_migration_not_as_news(con, cat
         " WHERE commitment_id = 'transport.rail' ORDER BY recorded_at"
     ).fetchall()
     assert rows == [
-        ("run-1", 1, "rising", "1 follow-up found, latest 2024-08-01"),
-        ("migration:014 trend rule", 1, "few", "1 follow-up found, latest 2024-08-01"),
+        ("run-1", 1, "rising", "1 follow-up found, latest 2024-05-02"),
+        ("migration:014 trend rule", 1, "few", "1 follow-up found, latest 2024-05-02"),
     ]
     assert record_status(con, "run-2", date(2024, 8, 1)) == 0
 
