@@ -56,6 +56,9 @@ class DigestItem:
     story_id: str = ""
     story_reason: str = "first"  # first | copy | translation (of the story's first release)
     confirmed: bool = False  # an analyst confirmed the link: it rests on the label, not a score
+    # why no sentence is quoted although terms matched: "headline only", "attachment names
+    # only" or "headline and attachment names only"; "" when a sentence is quoted
+    evidence_note: str = ""
 
 
 @dataclass
@@ -123,6 +126,8 @@ def _digest_item(row: tuple) -> DigestItem:
     url, title, source_id, published_on, cid, ctitle, fld, score, evidence, *rest = row
     story_id, reason, confirmed = rest
     ev = json.loads(evidence) if isinstance(evidence, str) else (evidence or {})
+    terms = _distinct_terms(ev.get("terms", []))[:8]
+    sentences = _telling_sentences(ev.get("sentences", []), title)
     return DigestItem(
         url=url,
         title=title,
@@ -132,11 +137,12 @@ def _digest_item(row: tuple) -> DigestItem:
         commitment_title=ctitle,
         field=fld,
         score=float(score),
-        terms=_distinct_terms(ev.get("terms", []))[:8],
-        sentences=_telling_sentences(ev.get("sentences", []), title),
+        terms=terms,
+        sentences=sentences,
         story_id=story_id,
         story_reason=reason,
         confirmed=bool(confirmed),
+        evidence_note="" if sentences or not terms else _unquoted(ev.get("sentences", []), title),
     )
 
 
@@ -155,11 +161,33 @@ _ATTACHMENT_LINE = re.compile(r"^\s*(attachments?|附件)\s*\d*\s*[:：]", re.IG
 def _telling_sentences(sentences: list[str], title: str | None) -> list[str]:
     """Up to two evidence sentences that add to the headline shown above them: the headline
     itself and attachment lines ("Attachment: ....pdf") tell the reader nothing more."""
-    headline = " ".join((title or "").split())
-    kept = [
-        s for s in sentences if " ".join(s.split()) != headline and not _ATTACHMENT_LINE.match(s)
-    ]
+    headline = _headline_keys(title)
+    kept = [s for s in sentences if _key(s) not in headline and not _ATTACHMENT_LINE.match(s)]
     return kept[:2]
+
+
+def _unquoted(sentences: list[str], title: str | None) -> str:
+    """Where the terms of a link with no quoted sentence were found, so the reader can judge
+    how weak it is: "headline only" says no body sentence names any of them."""
+    headline = _headline_keys(title)
+    places = []
+    if any(_key(s) in headline for s in sentences):
+        places.append("headline")
+    if any(_ATTACHMENT_LINE.match(s) and _key(s) not in headline for s in sentences):
+        places.append("attachment names")
+    return " and ".join(places) + " only" if places else ""
+
+
+def _headline_keys(title: str | None) -> set[str]:
+    """The headline as the linker quotes it: whole, or its sentences after the linker's
+    normalisation (Simplified Chinese, straight quotes), so none is repeated as evidence."""
+    prepared = lexicon.prepare(title or "")
+    parts = [title or "", prepared, *lexicon.split_sentences(prepared)]
+    return {_key(part) for part in parts if part.strip()}
+
+
+def _key(sentence: str) -> str:
+    return " ".join(sentence.split())
 
 
 def select_source_problems(con: duckdb.DuckDBPyConnection, run_id: str) -> list[SourceProblem]:
@@ -217,9 +245,20 @@ def render_markdown(digest: Digest) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def new_followup_counts(digest: Digest) -> dict[str, int]:
+    """Stories, releases and links among the run's new follow-ups (the only ones the digest
+    lists), counted once for every rendering."""
+    return {
+        "stories": len({i.story_id or i.url for i in digest.items}),
+        "releases": len({i.url for i in digest.items}),
+        "links": len(digest.items),
+    }
+
+
 def _header_lines(digest: Digest) -> list[str]:
-    stories = len({i.story_id or i.url for i in digest.items})
-    releases = len({i.url for i in digest.items})
+    """Title, demo warning and the summary; the counts say "new in this run", since earlier
+    follow-ups are not listed again and 0 must not read as "nothing follows up"."""
+    counts = new_followup_counts(digest)
     lines = [f"# yrdwatch digest — {digest.run_date.isoformat()}", ""]
     if digest.mode == "demo":
         lines += [
@@ -229,13 +268,17 @@ def _header_lines(digest: Digest) -> list[str]:
         ]
     lines += [
         f"Run `{digest.run_id}`: {digest.releases_new} new and {digest.releases_changed} "
-        f"changed releases; {stories} stories ({releases} releases, "
-        f"{len(digest.items)} links) follow up the 2018 symposium commitments. "
-        "Links are evidence of activity, not verdicts on implementation.",
+        f"changed releases. New in this run: {counts['stories']} stories "
+        f"({counts['releases']} releases, {counts['links']} links) following up the 2018 "
+        "symposium commitments. Links are evidence of activity, not verdicts on implementation.",
         "",
     ]
     if not digest.items:
-        lines += ["No new follow-ups in this run.", ""]
+        lines += [
+            "No new follow-ups in this run. Follow-ups of earlier runs are not listed again; "
+            "`commitment_status` counts them all.",
+            "",
+        ]
     return lines
 
 
@@ -320,7 +363,8 @@ def _also(commitment_ids: list[str] | None) -> str:
 
 def _item_line(item: DigestItem, also: list[str] | None = None) -> str:
     terms = ", ".join(md_text(t, MAX_TERM) for t in item.terms) or "—"
-    line = f"- {_release_ref(item)}; {_basis(item)}; terms: {terms}{_also(also)}"
+    where = f" ({item.evidence_note})" if item.evidence_note else ""
+    line = f"- {_release_ref(item)}; {_basis(item)}; terms: {terms}{where}{_also(also)}"
     line += _earlier_story(item)
     quotes = [f"  > {md_text(sentence, MAX_SENTENCE)}" for sentence in item.sentences]
     if quotes:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from warehouse.digest import Digest
+from warehouse.digest import Digest, new_followup_counts
 
 _STYLE = """
 body { font: 15px/1.5 system-ui, "Noto Sans CJK SC", "PingFang SC", sans-serif;
@@ -41,10 +41,12 @@ def render_html(markdown: str, title: str) -> str:
 
 
 def render_json(digest: Digest) -> str:
-    """The digest's data: run, counts, follow-up items with evidence, failing sources."""
+    """The digest's data: run, counts, follow-up items with evidence, failing sources.
+    `new_followups` counts what the Markdown's summary does: only the run's new follow-ups."""
     data = asdict(digest)
     data.pop("edited")
     data.pop("health")
+    data["new_followups"] = new_followup_counts(digest)
     return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n"
 
 

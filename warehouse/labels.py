@@ -107,15 +107,31 @@ def count_labels(con) -> int:
     return con.execute("SELECT count(*) FROM labels").fetchone()[0]
 
 
+LINKER_LINK = "still linked by the linker"  # a mate's standing verdict when it has no label
+
+
 def story_label_conflicts(con, url: str, commitment_id: str, verdict: str) -> list[tuple[str, str]]:
-    """(url, verdict) of url's story mates labelled otherwise for this commitment: after a
-    label without --story, the story would carry mixed verdicts, and the CLI warns of it."""
+    """(url, verdict) of url's story mates that leave the story judged otherwise after a label
+    without --story, so the CLI can name them: a mate labelled the other way, and on a
+    rejection a mate whose unlabelled link still shows in `followups` (verdict LINKER_LINK),
+    which keeps the story counted. On a confirmation a mate the linker did not link needs no
+    warning: the story counts once either way."""
     conflicts = []
     for mate in story_mates(con, url):
-        row = con.execute(_PREVIOUS_SQL, [mate, commitment_id]).fetchone()
-        if row is not None and row[0] != verdict:
-            conflicts.append((mate, row[0]))
+        other = _mate_conflict(con, mate, commitment_id, verdict)
+        if other is not None:
+            conflicts.append((mate, other))
     return conflicts
+
+
+def _mate_conflict(con, mate: str, commitment_id: str, verdict: str) -> str | None:
+    """The mate's verdict where it differs in effect from the new one, else None."""
+    previous = previous_label(con, mate, commitment_id)
+    if previous is not None:
+        return previous[0] if previous[0] != verdict else None
+    if verdict == "rejected" and in_followups(con, mate, commitment_id):
+        return LINKER_LINK
+    return None
 
 
 def _note(con, url: str, commitment_id: str, note: str, judged: str | None = None) -> str:
