@@ -1,19 +1,23 @@
 """The `yrdwatch` command line (DESIGN.md "CLI").
 
-Usage errors exit 2 with one line on stderr; a run that completed exits 0 even
-when some sources failed (they are recorded and reported); a run in which
-nothing could run exits 1. Prefect is imported only by the commands that run
-flows, so `sql`, `eval` and `sources list` start quickly.
+Usage errors exit 2 with one line on stderr (every problem of a labelled file gets a line
+of its own; a mistyped option is named under the usage of its command); a run that
+completed exits 0 even when some sources failed (they are recorded and reported); a run in
+which nothing could run exits 1. Prefect is imported only by the commands that run flows,
+so `sql`, `eval` and `sources list` start quickly.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from flows.paths import default_db_path, digest_dir_for
 from warehouse.db import WarehouseLockedError
@@ -40,8 +44,90 @@ def _prefect_env() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
+class CommandParser(argparse.ArgumentParser):
+    """argparse, except that a mistyped option is named, under the usage of its command.
+
+    Plain argparse lets a command parse first and refuse unknown options afterwards: the
+    command's own complaint comes first ("one of the arguments --confirm --reject is
+    required", when --confirm was mistyped), and leftovers are refused by the top-level
+    parser under the top-level usage. Subcommands are built with their parent's class, so
+    this one class covers the commands of every flows/cli_*.py module."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.given: list[str] = []  # the arguments of this parser's last parse
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            _owner(self, parsed, extras).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+    def error(self, message: str) -> NoReturn:
+        unknown = unknown_options(self, _own_args(self))
+        super().error(_unknown_message(self, unknown) if unknown else message)
+
+
+def _commands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
+    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+
+
+def _own_args(parser: CommandParser) -> list[str]:
+    """The arguments this parser reads itself: up to its command's name, if it has commands
+    (what follows is the command's to judge)."""
+    commands = _commands(parser)
+    if commands is None:
+        return parser.given
+    cut = next((i for i, arg in enumerate(parser.given) if arg in commands.choices), None)
+    return parser.given[:cut]
+
+
+def _owner(parser: CommandParser, parsed: argparse.Namespace, extras: list[str]) -> CommandParser:
+    """The innermost command given the leftover arguments, whose usage fits the error."""
+    commands = _commands(parser)
+    chosen = commands.choices.get(getattr(parsed, commands.dest, None)) if commands else None
+    if isinstance(chosen, CommandParser) and all(e in chosen.given for e in extras):
+        return _owner(chosen, parsed, extras)
+    return parser
+
+
+_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse reads these as values, not options
+
+
+def unknown_options(parser: argparse.ArgumentParser, given: Sequence[str]) -> list[str]:
+    """Option-like arguments the parser has no option for, read as argparse reads them: an
+    unambiguous prefix of a long option is that option, `--opt=value` is `--opt`, and
+    anything after `--` is a value."""
+    known = [s for action in parser._actions for s in action.option_strings]
+    found: list[str] = []
+    for arg in given:
+        if arg == "--":
+            break
+        if len(arg) < 2 or arg[0] not in parser.prefix_chars or " " in arg or _NUMBER.match(arg):
+            continue
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        abbreviated = parser.allow_abbrev and any(k.startswith(name) for k in known)
+        if name not in known and arg[:2] not in known and not abbreviated:
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def _unknown_message(parser: argparse.ArgumentParser, unknown: list[str]) -> str:
+    """Name each unknown option, with the nearest option of this command when one is close."""
+    options = [s for action in parser._actions for s in action.option_strings]
+    named = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, options, n=1)
+        named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return f"unknown option{'s' if len(named) > 1 else ''} {', '.join(named)}"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="yrdwatch",
         description="Watch Yangtze River Delta government news for follow-ups to the "
         "2018 symposium commitments.",

@@ -167,11 +167,18 @@ def cmd_eval(args) -> int:
 
 
 def _check_labeled_files(files: list[Path]) -> None:
-    for path in files:
-        if path.is_dir():
-            raise UsageError(f"{path}: is a directory; pass a labeled JSONL file")
-        if not path.is_file():
-            raise UsageError(f"{path}: file not found; pass a labeled JSONL file")
+    """Every unusable path, one a line: a second typo should not wait for a second run."""
+    problems = [problem for problem in map(_file_problem, files) if problem]
+    if problems:
+        raise UsageError("\n".join(problems))
+
+
+def _file_problem(path: Path) -> str:
+    if path.is_dir():
+        return f"{path}: is a directory; pass a labeled JSONL file"
+    if not path.is_file():
+        return f"{path}: file not found; pass a labeled JSONL file"
+    return ""
 
 
 def _use_field_model(path: Path) -> None:
@@ -306,8 +313,18 @@ def _label_context(con, url: str, commitment_id: str, verdict: str, story: bool)
         notes.append(
             f"{len(mixed)} other release(s) of its story carry another verdict "
             f"({', '.join(f'{u}: {v}' for u, v in mixed)}); add --story to judge them all"
+            + _still_counts(mixed)
         )
     return notes
+
+
+def _still_counts(mixed: list[tuple[str, str]]) -> str:
+    """A rejection that leaves the linker's link on a story mate does not take the story out
+    of the counts; say so, or the analyst believes it did."""
+    from warehouse.labels import LINKER_LINK
+
+    linked = any(verdict == LINKER_LINK for _url, verdict in mixed)
+    return "; until then the story still counts in commitment_status" if linked else ""
 
 
 def _print_label_result(args, url: str, done, notes: list[str]) -> None:

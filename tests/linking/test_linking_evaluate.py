@@ -207,7 +207,8 @@ def test_intervals_are_printed_for_all_sets_and_for_each_set(tmp_path, catalog):
 
     first, second = tmp_path / "one", tmp_path / "two"
     first.mkdir(), second.mkdir()
-    paths = [write_jsonl(first, ITEMS), write_jsonl(second, ITEMS).rename(second / "other.jsonl")]
+    many = [{**row, "id": f"{row['id']}-{k}"} for k in range(12) for row in ITEMS]
+    paths = [write_jsonl(first, many), write_jsonl(second, many).rename(second / "other.jsonl")]
     report = evaluate_sets(paths, catalog)
     rows = {
         (line[2:20].strip(), line[21:25].strip()): line[26:].split()

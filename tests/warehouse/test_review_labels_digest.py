@@ -105,6 +105,7 @@ def test_rejecting_one_release_of_a_linked_story_names_the_releases_that_keep_it
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "2 other release(s) of its story" in out and "add --story" in out
+    assert "the story still counts in commitment_status" in out
     assert f"{reprint.url}: {LINKER_LINK}" in out and f"{second.url}: {LINKER_LINK}" in out
 
     con = connect(db_path)
