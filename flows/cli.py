@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from flows.paths import default_db_path, digest_dir_for
-from warehouse.db import WarehouseLockedError
+from warehouse.db import MigrationError, WarehouseLockedError
 
 EXIT_USAGE = 2
 
@@ -431,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"yrdwatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except WarehouseLockedError as exc:
+    except (WarehouseLockedError, MigrationError) as exc:
         print(f"yrdwatch: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

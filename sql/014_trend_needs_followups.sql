@@ -1,20 +1,12 @@
--- Commitment status, after a user review of its trend:
---
--- 1. A trend needs enough follow-ups to have a direction (one follow-up in the window read
---    "rising"). Over the trend window, earlier half against later half:
---      quiet    no follow-up in the window;
---      few      1 or 2: too few to call a direction;
---      rising   the later half has at least twice the earlier half's follow-ups, and 2 more;
---      falling  the earlier half has at least twice the later half's, and 2 more;
---      steady   anything else.
---    warehouse/status.py `trend` is the same rule for the status history (a test compares them).
--- 2. The window is the four COMPLETE quarters before the as-of day's quarter: a quarter a few
---    days old made every trend lean to "falling". The quarter so far is its own column,
---    followups_this_quarter.
--- 3. A story counts once in the window, in the quarter of its first release: a reprint the
---    next day across a quarter boundary counted the story in both quarters.
--- 4. "As of" is the day of the last completed run that read the sites: a re-parse reads only
---    the archive, so "no follow-up found as of DATE" must not move with it.
+-- A trend needs enough follow-ups to have a direction (user review: one follow-up in the
+-- window read "rising"). Over the four quarters of the trend window, earlier half against
+-- later half:
+--   quiet    no follow-up in the window;
+--   few      1 or 2: too few to call a direction;
+--   rising   the later half has at least twice the earlier half's follow-ups, and 2 more;
+--   falling  the earlier half has at least twice the later half's, and 2 more;
+--   steady   anything else.
+-- warehouse/status.py `trend` is the same rule for the status history (a test compares them).
 CREATE OR REPLACE MACRO followup_trend(early, late) AS
     CASE
         WHEN early + late = 0 THEN 'quiet'
@@ -24,55 +16,17 @@ CREATE OR REPLACE MACRO followup_trend(early, late) AS
         ELSE 'steady'
     END;
 
--- Stories per commitment and quarter, each story in the quarter of its first release for that
--- commitment (so the quarters add up to the stories found); releases in their own quarter.
-CREATE OR REPLACE VIEW commitment_quarters AS
-WITH linked AS (
-    SELECT commitment_id, url, story_id,
-           coalesce(published_on, CAST(timezone('Asia/Shanghai', first_seen_at) AS DATE)) AS day
-    FROM followups
-),
-story_start AS (
-    SELECT commitment_id, CAST(date_trunc('quarter', min(day)) AS DATE) AS quarter_start,
-           story_id
-    FROM linked
-    GROUP BY commitment_id, story_id
-),
-stories AS (
-    SELECT commitment_id, quarter_start, count(*) AS followups
-    FROM story_start
-    GROUP BY ALL
-),
-releases AS (
-    SELECT commitment_id, CAST(date_trunc('quarter', day) AS DATE) AS quarter_start,
-           count(DISTINCT url) AS releases
-    FROM linked
-    GROUP BY ALL
-)
-SELECT r.commitment_id, r.quarter_start,
-       strftime(r.quarter_start, '%Y') || 'Q' || CAST(quarter(r.quarter_start) AS VARCHAR)
-           AS quarter,
-       CAST(coalesce(s.followups, 0) AS INTEGER) AS followups,
-       CAST(r.releases AS INTEGER) AS releases
-FROM releases AS r
-LEFT JOIN stories AS s USING (commitment_id, quarter_start);
-
-COMMENT ON VIEW commitment_quarters IS
-    'Follow-up stories per commitment and calendar quarter, each story in the quarter of its '
-    'first release (so the quarters add up to the stories found), and releases per quarter.';
-
--- Every column of 012's commitment_status is kept, in order; followups_this_quarter is added.
+-- Every column of 012's commitment_status is kept, in order; only the trend rule changed.
 CREATE OR REPLACE VIEW commitment_status AS
 WITH as_of AS (
     SELECT CAST(max(timezone('Asia/Shanghai', finished_at)) AS DATE) AS as_of_date
     FROM runs
-    WHERE status = 'completed' AND mode <> 'reparse'
+    WHERE status = 'completed'
 ),
 window_start AS (
     SELECT as_of_date,
-           CAST(date_trunc('quarter', coalesce(as_of_date, current_date)) AS DATE) AS this_q,
            CAST(date_trunc('quarter', coalesce(as_of_date, current_date)) AS DATE)
-               - INTERVAL 12 MONTH AS q1
+               - INTERVAL 9 MONTH AS q1
     FROM as_of
 ),
 window_quarters AS (
@@ -109,11 +63,6 @@ recent AS (
                AS last_4_quarters
     FROM per_quarter
     GROUP BY commitment_id
-),
-this_quarter AS (
-    SELECT q.commitment_id, q.followups
-    FROM commitment_quarters AS q
-    JOIN window_start AS w ON q.quarter_start = w.this_q
 )
 SELECT c.commitment_id, c.field, c.title_en,
        CAST(coalesce(f.followups, 0) AS INTEGER) AS followups,
@@ -129,23 +78,19 @@ SELECT c.commitment_id, c.field, c.title_en,
        CAST(coalesce(f.releases, 0) AS INTEGER) AS releases,
        CAST(coalesce(r.early, 0) + coalesce(r.late, 0) AS INTEGER) AS followups_last_4_quarters,
        coalesce(r.last_4_quarters, []) AS last_4_quarters,
-       followup_trend(coalesce(r.early, 0), coalesce(r.late, 0)) AS trend,
-       CAST(coalesce(tq.followups, 0) AS INTEGER) AS followups_this_quarter
+       followup_trend(coalesce(r.early, 0), coalesce(r.late, 0)) AS trend
 FROM commitments AS c
 LEFT JOIN found AS f USING (commitment_id)
 LEFT JOIN recent AS r USING (commitment_id)
-LEFT JOIN this_quarter AS tq USING (commitment_id)
 CROSS JOIN as_of AS a;
 
 COMMENT ON VIEW commitment_status IS
-    'Per commitment: follow-up stories found and when (as of the last run that read the sites), '
-    'per quarter over the trend window (the four complete quarters before the as-of quarter, 0 '
-    'when none), the trend over them (quiet|few|steady|rising|falling; few = 1 or 2, too few for '
-    'a direction) and the stories of the quarter so far; worded as evidence found, never as a '
-    'verdict.';
+    'Per commitment: follow-up stories found and when, per quarter (all four quarters of the '
+    'trend window, 0 when none) and trend over them (quiet|few|steady|rising|falling; few = 1 or '
+    '2 in the window, too few for a direction); worded as evidence found, never as a verdict.';
 
 -- The history says why a trend changed without new evidence: where the last recorded row of a
--- commitment has another trend than the new rules give for the same evidence, a row under run
+-- commitment has another trend than the new rule gives for the same evidence, a row under run
 -- id 'migration:014 trend rule' records the new trend, so the next run does not record it as
 -- if something had happened.
 INSERT INTO commitment_status_history

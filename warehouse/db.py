@@ -141,13 +141,16 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         db_path.parent.mkdir(parents=True, exist_ok=True)
     con = _open_with_retry(db_path, read_only)
     if not read_only:
-        _migrate_or_close(con)
+        _migrate_or_close(con, db_path)
     return con
 
 
-def _migrate_or_close(con: duckdb.DuckDBPyConnection) -> None:
+def _migrate_or_close(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     try:
         migrate(con)
+    except MigrationError as exc:
+        con.close()
+        raise MigrationError(f"warehouse {db_path}: {exc}") from exc
     except BaseException:
         con.close()
         raise

@@ -412,8 +412,8 @@ def test_the_new_trend_rule_is_recorded_once_as_a_migration_not_as_news(con, cat
     crawl(con, catalog, "run-1", [release(1, RAIL, published_at=datetime(2024, 5, 2, tzinfo=UTC))])
     record_status(con, "run-1", date(2024, 8, 1))
     con.execute("UPDATE commitment_status_history SET trend = 'rising' WHERE trend = 'few'")
-    con.execute("DELETE FROM schema_migrations WHERE version = 14")
-    assert migrate(con) == ["014_trend_needs_followups.sql"]
+    con.execute("DELETE FROM schema_migrations WHERE version IN (14, 15)")
+    assert migrate(con) == ["014_trend_needs_followups.sql", "015_status_window.sql"]
     rows = con.execute(
         "SELECT run_id, followups, trend, status FROM commitment_status_history"
         " WHERE commitment_id = 'transport.rail' ORDER BY recorded_at"

@@ -45,6 +45,21 @@ def test_changed_migration_after_apply_is_refused(db_path: Path) -> None:
         connect(db_path)
 
 
+def test_a_changed_migration_is_one_line_naming_the_warehouse_not_a_traceback(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows import cli
+
+    con = connect(db_path)
+    con.execute("UPDATE schema_migrations SET checksum = 'x' WHERE version = 14")
+    con.close()
+    argv = ["label", "--db", str(db_path), "https://example.gov.cn/a.html", "energy", "--confirm"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"yrdwatch: warehouse {db_path}: migration 014_")
+    assert "\n" not in err and "Traceback" not in err
+
+
 def test_new_migration_is_applied_in_its_own_transaction(con) -> None:
     extra = Migration(900, "900_extra.sql", "CREATE TABLE extra (a INTEGER);")
     assert migrate(con, [*shipped_migrations(), extra]) == ["900_extra.sql"]
