@@ -34,7 +34,7 @@ from warehouse.catalog import load_catalog, sync_catalog
 from warehouse.digest_formats import write_formats
 from warehouse.linking import link_pending
 from warehouse.runlock import run_lock
-from warehouse.status import SHANGHAI, record_status
+from warehouse.status import record_status_now
 from warehouse.stories import assign_stories
 
 _CLIENTS: dict[str, PoliteClient] = {}
@@ -182,7 +182,6 @@ def link_task(db_path: str, run_id: str) -> int:
         sync_catalog(con, catalog)
         links_new = link_pending(con, run_id, catalog)
         assign_stories(con, run_id)
-        record_status(con, run_id, datetime.now(SHANGHAI).date())
         return links_new
     finally:
         con.close()
@@ -207,10 +206,14 @@ def digest_task(db_path: str, run_id: str, digest_dir: str) -> str:
 
 @task(name="finish-run", cache_policy=NO_CACHE)
 def finish_task(db_path: str, run_id: str, totals: dict, raw_root: str, retention: int) -> str:
-    """Close the run record, prune the raw archive, publish the read-only snapshot."""
+    """Close the run record, record what changed in commitment status, prune the raw archive,
+    publish the read-only snapshot. Status is recorded as of the day `commitment_status`
+    reports, after the run is closed: a failed run read no site, so it moves no "as of" and
+    records nothing, where recording as of today would write trends the view never shows."""
     con = db.connect(db_path)
     try:
         load.finish_run(con, run_id, finished_at=datetime.now(UTC), **totals)
+        record_status_now(con, run_id)
     finally:
         con.close()
     RawStore(Path(raw_root), retention).prune(datetime.now(UTC))

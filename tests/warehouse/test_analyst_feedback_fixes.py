@@ -425,6 +425,47 @@ def test_the_new_trend_rule_is_recorded_once_as_a_migration_not_as_news(con, cat
     assert record_status(con, "run-2", date(2024, 8, 1)) == 0
 
 
+def history_rows(con, run_id: str) -> int:
+    query = "SELECT count(*) FROM commitment_status_history WHERE run_id = ?"
+    return con.execute(query, [run_id]).fetchone()[0]
+
+
+def test_a_failed_run_records_no_status_change_and_a_completed_one_does(
+    db_path, con, catalog, tmp_path, monkeypatch
+):
+    """A run that read no site moves no "as of", so the history gets nothing from it; were it
+    recorded as of its own day, the next label would flip every trend back."""
+    from flows import monitor
+
+    crawl(con, catalog, "run-1", [release(1, RAIL)])  # published 2024-07-31, in 2024Q3
+    record_status(con, "run-1", date(2024, 8, 1))
+    start_run(con, "run-2", "live", T0 + timedelta(days=70), 1)
+    start_run(con, "run-3", "live", T0 + timedelta(days=71), 1)
+    con.close()  # finish_task opens the warehouse itself
+    totals = dict(sources_failed=1, releases_new=0, releases_changed=0, links_new=0)
+    for run_id, days, status in (("run-2", 70, "failed"), ("run-3", 71, "completed")):
+        clock = T0 + timedelta(days=days)  # October 2024: 2024Q3 is a complete quarter
+        monkeypatch.setattr(
+            monitor, "datetime", type("Clock", (datetime,), {"now": lambda tz, at=clock: at})
+        )
+        monitor.finish_task.fn(
+            str(db_path),
+            run_id,
+            {**totals, "status": status, "digest_path": None},
+            str(tmp_path / "raw"),
+            30,
+        )
+    con = connect(db_path)
+    assert history_rows(con, "run-2") == 0
+    assert history_rows(con, "run-3") > 0
+    trend = con.execute(
+        "SELECT trend FROM commitment_status_history WHERE run_id = 'run-3'"
+        " AND commitment_id = 'transport.rail'"
+    ).fetchone()
+    assert trend == ("few",)
+    con.close()
+
+
 def test_digest_write_rewrites_the_run_s_files_after_a_label_and_names_an_unknown_run(
     db_path, con, catalog, capsys
 ):
