@@ -68,8 +68,34 @@ class CommandParser(argparse.ArgumentParser):
         return parsed
 
     def error(self, message: str) -> NoReturn:
-        unknown = unknown_options(self, _own_args(self))
-        super().error(_unknown_message(self, unknown) if unknown else message)
+        own = _own_args(self)
+        unknown = unknown_options(self, own)
+        dashed = [arg for arg in own if arg[:1] in _LONG_DASHES and len(arg) > 1]
+        if unknown:
+            message = _unknown_message(self, unknown) + _before_command_hint(self, unknown)
+        elif dashed:
+            message = _long_dash_message(dashed)
+        super().error(message)
+
+
+_LONG_DASHES = "\u2014\u2013\u2012\u2212"  # em, en and figure dashes, minus: pasted for "--"
+
+
+def _long_dash_message(dashed: list[str]) -> str:
+    """An option typed or pasted with a long dash (—confirm) is read as a value; name it."""
+    fixed = ", ".join(f"{arg} (write --{arg.lstrip(_LONG_DASHES)})" for arg in dashed)
+    return f"an option written with a long dash is not an option: {fixed}"
+
+
+def _before_command_hint(parser: argparse.ArgumentParser, unknown: list[str]) -> str:
+    """Options of a command given before its name (yrdwatch --db X sql …) belong after it."""
+    commands = _commands(parser)
+    if commands is None:
+        return ""
+    owned = {s for sub in commands.choices.values() for a in sub._actions for s in a.option_strings}
+    if not any(name in owned for name in unknown):
+        return ""
+    return "; a command's options go after its name, e.g. `yrdwatch sql --db PATH QUERY`"
 
 
 def _commands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:

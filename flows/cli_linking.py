@@ -195,20 +195,33 @@ def _use_field_model(path: Path) -> None:
 
 def _label_items(args) -> dict:
     from warehouse import db
-    from warehouse.labels import label_items
+    from warehouse.labels import label_items, unjudged_links
 
     path = _warehouse(args)
     con = db.connect(path, read_only=True)
     try:
-        items = label_items(con)
+        items, left_out = label_items(con), unjudged_links(con)
     finally:
         con.close()
-    if not items:
+    if left_out:
+        print(f"yrdwatch eval: {_left_out_note(left_out)}", file=sys.stderr)
+    if not items and not left_out:
         hint = (
             "" if getattr(args, "live", False) else "; labels made since the last run: add --live"
         )
         print(f"yrdwatch eval: no analyst labels in {path}{hint}", file=sys.stderr)
     return {"analyst labels": items}
+
+
+def _left_out_note(left_out: list[tuple[str, list[str]]], shown: int = 3) -> str:
+    """Which labelled releases eval leaves out and what is left to judge on them: a release
+    counts once every link `followups` shows for it is judged."""
+    todo = "; ".join(f"{url}: {', '.join(ids)}" for url, ids in left_out[:shown])
+    more = f"; … and {len(left_out) - shown} more" if len(left_out) > shown else ""
+    return (
+        f"{len(left_out)} labelled release(s) left out until every link followups shows for "
+        f"them is judged (label these, or use --story): {todo}{more}"
+    )
 
 
 def stored_url(con, url: str) -> str:
@@ -308,6 +321,8 @@ def _label_context(con, url: str, commitment_id: str, verdict: str, story: bool)
         notes.append(f"already {was} on {day}" if same else f"replaces the {was} label of {day}")
     if verdict == "rejected" and not in_followups(con, url, commitment_id):
         notes.append("the link was not in followups; the rejection keeps it out of later runs")
+    if story:  # with --story these notes describe only the release pasted, not its story mates
+        notes = [f"this release: {note}" for note in notes]
     mixed = [] if story else story_label_conflicts(con, url, commitment_id, verdict)
     if mixed:
         notes.append(

@@ -9,6 +9,7 @@ record (`commitment_status_changes` keeps it, run id `label:<UTC time>`).
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 from datetime import datetime
@@ -160,7 +161,11 @@ def _checked(con, url: str, commitment_id: str, verdict: str, catalog: list[Comm
         raise LabelError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     commitment = next((c for c in catalog if c.id == commitment_id), None)
     if commitment is None:
-        raise LabelError(f"{commitment_id}: no such commitment; see `yrdwatch sql commitments`")
+        close = difflib.get_close_matches(commitment_id, [c.id for c in catalog], n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise LabelError(
+            f"{commitment_id}: no such commitment{hint}; see `yrdwatch sql commitments`"
+        )
     row = release_text(con, url)
     if row is None:
         raise LabelError(f"{url}: no such release in the warehouse; check the URL")
@@ -207,6 +212,21 @@ JOIN commitments AS c USING (commitment_id)
 GROUP BY r.url, r.language, r.title, r.body
 ORDER BY r.url
 """
+
+
+_UNJUDGED_SQL = """
+SELECT f.url, list(f.commitment_id ORDER BY f.commitment_id)
+FROM followups AS f
+WHERE f.label IS NULL AND f.url IN (SELECT url FROM labels)
+GROUP BY f.url
+ORDER BY f.url
+"""
+
+
+def unjudged_links(con) -> list[tuple[str, list[str]]]:
+    """(url, commitment ids) of labelled releases that `label_items` leaves out: the links
+    `followups` still shows for them that no analyst has judged, so eval can say what to label."""
+    return [(url, list(ids)) for url, ids in con.execute(_UNJUDGED_SQL).fetchall()]
 
 
 def label_items(con) -> list[Item]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import difflib
 import io
 import json
 import logging
@@ -56,12 +57,23 @@ def named_queries() -> dict[str, str]:
     }
 
 
+_BARE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def resolve_query(query_or_name: str) -> str:
-    """A bare name of a shipped query means that query; anything else is SQL."""
+    """A bare name of a shipped query means that query; anything else is SQL. A bare name that
+    is no query's is a mistyped name (one word is no SQL statement), not a parser error."""
     text = query_or_name.strip()
+    queries = named_queries()
     if not text:
-        raise QueryError("empty query: give SQL or one of " + ", ".join(sorted(named_queries())))
-    return named_queries().get(text, text)
+        raise QueryError("empty query: give SQL or one of " + ", ".join(sorted(queries)))
+    if _BARE_NAME.match(text) and text not in queries:
+        close = difflib.get_close_matches(text, list(queries), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise QueryError(
+            f"no named query {text!r}{hint}; give SQL or one of " + ", ".join(sorted(queries))
+        )
+    return queries.get(text, text)
 
 
 def run_query(path: Path, query_or_name: str) -> tuple[list[str], list[tuple]]:

@@ -282,3 +282,20 @@ def test_an_undated_copy_finds_a_recent_original_even_beside_a_backfill(con):
     assign_stories(con, "run-2")
     row = con.execute("SELECT story_id, reason FROM stories WHERE url = 'u:undated-copy'")
     assert row.fetchone() == ("u:zh", "copy")
+
+
+def test_cli_eval_labels_names_labelled_releases_left_out_and_what_to_judge(con, catalog, capsys):
+    put(con, "u:zh", "zh", RAIL_ZH)
+    link_pending(con, "run-1", catalog)
+    shown = sorted(followup_ids(con, "u:zh"))
+    assert len(shown) >= 2  # a release with more than one link shown
+    add_label(con, "u:zh", shown[0], "confirmed", catalog)
+    db_path = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    con.close()
+    labeled = str(LABELED_DIR / "yrd-invented.jsonl")
+    args = cli_parser().parse_args(["eval", labeled, "--labels", "--db", db_path, "--live"])
+    assert args.handler(args) == 0
+    err = capsys.readouterr().err
+    assert "no analyst labels" not in err
+    assert "1 labelled release(s) left out until every link followups shows" in err
+    assert f"u:zh: {', '.join(shown[1:])}" in err

@@ -239,6 +239,17 @@ def test_a_mistyped_option_after_a_valid_one_gets_the_commands_usage(capsys):
     assert "unknown option --notes (did you mean --note?)" in err
 
 
+def test_an_option_pasted_with_a_long_dash_is_named_with_its_spelling(capsys):
+    err = usage_error(capsys, ["label", "https://x.example/a", "environment", "\u2014confirm"])
+    assert "\u2014confirm (write --confirm)" in err
+    assert "is required" not in err
+
+
+def test_a_command_s_option_before_the_command_says_where_it_goes(capsys):
+    err = usage_error(capsys, ["--db", "x.duckdb", "sql", "SELECT 1"])
+    assert "unknown option --db; a command's options go after its name" in err
+
+
 def _commands(parser, path=()):
     """Every leaf command, as the words that name it (`sources list`, …)."""
     for action in parser._actions:

@@ -16,7 +16,7 @@ from warehouse.catalog import load_catalog, sync_catalog
 from warehouse.db import connect
 from warehouse.digest import FIELD_TITLES, _digest_item, build_digest, render_markdown
 from warehouse.digest_formats import render_html, render_json
-from warehouse.labels import LINKER_LINK, add_label, story_label_conflicts
+from warehouse.labels import LINKER_LINK, LabelError, add_label, story_label_conflicts
 from warehouse.linking import link_pending
 from warehouse.load import finish_run, load_source_result, start_run, upsert_sources
 from warehouse.stories import assign_stories, story_mates
@@ -112,7 +112,9 @@ def test_rejecting_one_release_of_a_linked_story_names_the_releases_that_keep_it
     assert rail_followups(con) == 1  # what the note warns of: the reprints still count it
     con.close()
     assert cli.main([*argv, "--story"]) == 0
-    assert "carry another verdict" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "carry another verdict" not in out
+    assert "this release: already rejected on" in out  # the pasted release, not its story
     con = connect(db_path)
     assert rail_followups(con) == 0
     con.close()
@@ -226,3 +228,13 @@ def test_the_evidence_says_where_the_terms_were_when_no_sentence_is_quoted(
     item = _digest_item(digest_row(title, terms, sentences))
     assert item.evidence_note == note
     assert bool(item.sentences) == (sentences[-1:] == ["The rail line opens in Jiaxing."])
+
+
+def test_a_mistyped_commitment_is_refused_with_the_nearest_id(con, catalog):
+    rail = release(1, RAIL)
+    crawl(con, catalog, "run-1", [rail])
+    with pytest.raises(
+        LabelError, match=r"enviroment: no such commitment \(did you mean environment\?\)"
+    ):
+        add_label(con, rail.url, "enviroment", "confirmed", catalog)
+    assert con.execute("SELECT count(*) FROM labels").fetchone() == (0,)

@@ -71,6 +71,15 @@ def test_bad_sql_and_empty_query_are_one_line_errors(loaded: Path) -> None:
         run_query(loaded, "   ")
 
 
+def test_a_mistyped_query_name_is_named_with_the_nearest_one(loaded: Path) -> None:
+    with pytest.raises(
+        QueryError,
+        match=r"no named query 'recent_folowups' \(did you mean "
+        r"recent_followups\?\)",
+    ):
+        run_query(loaded, "recent_folowups")
+
+
 ROWS = [
     ("a,b", 1, 2.5, None, date(2024, 8, 1)),
     ('say "长三角"', -3, 0.0, True, datetime(2024, 8, 1, 2, tzinfo=UTC)),
