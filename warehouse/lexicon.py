@@ -397,15 +397,36 @@ def _simplified_term(term: str) -> str:
     return to_simplified(term)
 
 
+# Chinese terms that a longer word with another meaning contains on a token boundary (jieba's
+# search mode cuts 龙头企业 into 龙头/企业): there the term does not count. 龙头企业 are an
+# industry's "leading enterprises", not Shanghai's leading role (龙头作用); 上海交通大学 is a
+# university, not transport.
+NOT_THE_TERM_ZH: dict[str, tuple[str, ...]] = {
+    "龙头": ("龙头企业", "水龙头", "龙头股"),
+    "交通": ("交通大学", "交通银行"),
+}
+
+
 def count_chinese(term: str, seg: Segmented) -> int:
-    """Occurrences of term that start and end on token boundaries."""
+    """Occurrences of term that start and end on token boundaries, outside the longer words
+    in which it means something else."""
     term = _simplified_term(term)
     count, start = 0, seg.text.find(term)
     while start >= 0:
-        if start in seg.starts and start + len(term) in seg.ends:
+        on_boundaries = start in seg.starts and start + len(term) in seg.ends
+        if on_boundaries and not _inside_other_word(term, seg.text, start):
             count += 1
         start = seg.text.find(term, start + 1)
     return count
+
+
+def _inside_other_word(term: str, text: str, start: int) -> bool:
+    """Whether the term at `start` is part of one of its NOT_THE_TERM_ZH words."""
+    for word in NOT_THE_TERM_ZH.get(term, ()):
+        offset = word.find(term)
+        if start >= offset and text.startswith(word, start - offset):
+            return True
+    return False
 
 
 def may_occur(term: str, lowered: str) -> bool:

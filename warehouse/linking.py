@@ -25,7 +25,7 @@ from warehouse.db import transaction
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "lex-3.2"
+METHOD_VERSION = "lex-3.3"
 LINK_THRESHOLD = 0.42  # follow-up threshold, chosen on the tune parts only
 FIELD_THRESHOLD = 0.45  # a follow-up also links every further commitment scoring this much
 STORE_FLOOR = 0.2  # candidates below this are not stored at all

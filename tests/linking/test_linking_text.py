@@ -160,3 +160,20 @@ def test_short_delta_headline_counts_only_with_the_delta_named_in_the_body(catal
     unnamed = link_text("Delta railway opens", body, "en", catalog)
     assert named.anchor["delta_in_title"] and not unnamed.anchor["delta_in_title"]
     assert named.best_score > unnamed.best_score
+
+
+def test_a_term_inside_a_longer_word_that_means_something_else_does_not_count(catalog):
+    """龙头企业 are an industry's leading enterprises, not Shanghai's leading role (龙头作用);
+    上海交通大学 is a university, not transport."""
+    body = "上海、江苏、浙江、安徽的龙头企业在长三角一体化框架下签署合作协议，推动产业链协同。"
+    linked = {link.commitment_id for link in link_text("龙头企业签约", body, "zh", catalog).links}
+    assert linked and "shanghai.leading_role" not in linked
+    role = "推进长三角一体化，上海发挥龙头带动作用，与江苏、浙江、安徽共同推进区域合作。"
+    linked = {
+        link.commitment_id for link in link_text("上海发挥龙头作用", role, "zh", catalog).links
+    }
+    assert "shanghai.leading_role" in linked
+    from warehouse import lexicon
+
+    seg = lexicon.segment("上海交通大学与长三角交通部门合作")
+    assert lexicon.count_chinese("交通", seg) == 1  # the transport department, not the university
