@@ -167,10 +167,25 @@ def cmd_eval(args) -> int:
 
 
 def _check_labeled_files(files: list[Path]) -> None:
-    """Every unusable path, one a line: a second typo should not wait for a second run."""
+    """Every unusable path, one a line, and then the bad lines of the files that are there:
+    a second typo should not wait for a second run."""
     problems = [problem for problem in map(_file_problem, files) if problem]
     if problems:
-        raise UsageError("\n".join(problems))
+        present = [path for path in files if not _file_problem(path)]
+        raise UsageError("\n".join([*problems, *_content_problems(present)]))
+
+
+def _content_problems(files: list[Path]) -> list[str]:
+    """The bad lines of labelled files, as `eval` would report them once every file is found."""
+    from warehouse.evaluate import EvalInputError, read_items
+
+    problems = []
+    for path in files:
+        try:
+            read_items(path)
+        except EvalInputError as exc:
+            problems.extend(exc.problems)
+    return problems
 
 
 def _file_problem(path: Path) -> str:
