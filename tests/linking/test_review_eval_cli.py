@@ -203,10 +203,7 @@ def test_every_missing_file_is_named_not_just_the_first(tmp_path, capsys):
     ]
 
 
-
-def test_a_missing_file_does_not_hide_the_bad_lines_of_the_files_that_are_there(
-    tmp_path, capsys
-):
+def test_a_missing_file_does_not_hide_the_bad_lines_of_the_files_that_are_there(tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({**GOOD, "language": "fr"}) + "\n{bad\n", encoding="utf-8")
     missing = tmp_path / "missing.jsonl"
@@ -214,6 +211,7 @@ def test_a_missing_file_does_not_hide_the_bad_lines_of_the_files_that_are_there(
     err = capsys.readouterr().err
     assert f"{missing}: file not found" in err
     assert f"{bad}:1: 'language' is 'fr'" in err and f"{bad}:2: not valid JSON" in err
+
 
 def test_a_line_that_is_not_utf8_does_not_hide_the_other_lines(tmp_path):
     from warehouse.evaluate import EvalInputError, read_items
