@@ -14,7 +14,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_factories import T0, make_release, make_result, make_source
+from warehouse_factories import (
+    RAIL,
+    T0,
+    WEATHER,
+    crawl,
+    release,
+)
 
 from scrapers.extract import extract_article
 from scrapers.listing import ListedLink
@@ -33,53 +39,20 @@ from warehouse.labels import (
     story_label_conflicts,
 )
 from warehouse.linking import link_pending
-from warehouse.load import finish_run, load_source_result, start_run, upsert_sources
+from warehouse.load import finish_run, load_source_result, start_run
 from warehouse.query import named_queries
 from warehouse.reparse import reparse
 from warehouse.status import SHANGHAI, record_status, trend
-from warehouse.stories import assign_stories
 
-RAIL = (
-    "Shanghai-Suzhou-Huzhou railway completes track laying",
-    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
-    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
-    "for 12 stations.",
-)
 RAIL_EDITED = (
     RAIL[0],
     RAIL[1] + " The Yangtze River Delta railway adds two more stations next year.",
 )
-WEATHER = ("Sunny weekend in Shanghai", "Forecasters expect sunshine in Shanghai this weekend.")
 
 
 @pytest.fixture(scope="module")
 def catalog():
     return load_catalog()
-
-
-def release(number: int, text: tuple[str, str], **kwargs):
-    return make_release(number, title=text[0], body=text[1], **kwargs)
-
-
-def crawl(con, catalog, run_id: str, releases: list, hour: int = 0) -> None:
-    """One completed run as the monitor makes it: load, link, stories, finish."""
-    upsert_sources(con, [make_source()])
-    start_run(con, run_id, "live", T0 + timedelta(hours=hour), 1)
-    load_source_result(con, run_id, make_result(releases))
-    sync_catalog(con, catalog)
-    link_pending(con, run_id, catalog)
-    assign_stories(con, run_id)
-    finish_run(
-        con,
-        run_id,
-        status="completed",
-        finished_at=T0 + timedelta(hours=hour),
-        sources_failed=0,
-        releases_new=len(releases),
-        releases_changed=0,
-        links_new=0,
-        digest_path=None,
-    )
 
 
 def followup(con, url: str, commitment_id: str) -> tuple:

@@ -10,24 +10,20 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from warehouse_factories import T0, make_release, make_result, make_source
+from warehouse_factories import (
+    RAIL,
+    WEATHER,
+    crawl,
+    release,
+)
 
-from warehouse.catalog import load_catalog, sync_catalog
+from warehouse.catalog import load_catalog
 from warehouse.db import connect
 from warehouse.digest import FIELD_TITLES, _digest_item, build_digest, render_markdown
 from warehouse.digest_formats import render_html, render_json
 from warehouse.labels import LINKER_LINK, LabelError, add_label, story_label_conflicts
-from warehouse.linking import link_pending
-from warehouse.load import finish_run, load_source_result, start_run, upsert_sources
-from warehouse.stories import assign_stories, story_mates
+from warehouse.stories import story_mates
 
-RAIL = (
-    "Shanghai-Suzhou-Huzhou railway completes track laying",
-    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
-    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
-    "for 12 stations.",
-)
-WEATHER = ("Sunny weekend in Shanghai", "Forecasters expect sunshine in Shanghai this weekend.")
 # the demo's release whose only link to jiangsu.infrastructure is the headline's "rail"
 TOURISM = (
     "Delta tourism pass adds museums and <b>free</b> rail discounts",
@@ -47,31 +43,6 @@ REPRINTED = datetime(2024, 8, 1, 9, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def catalog():
     return load_catalog()
-
-
-def release(number: int, text: tuple[str, str], **kwargs):
-    return make_release(number, title=text[0], body=text[1], **kwargs)
-
-
-def crawl(con, catalog, run_id: str, releases: list, hour: int = 0) -> None:
-    """One completed run as the monitor makes it: load, link, stories, finish."""
-    upsert_sources(con, [make_source()])
-    start_run(con, run_id, "live", T0 + timedelta(hours=hour), 1)
-    load_source_result(con, run_id, make_result(releases))
-    sync_catalog(con, catalog)
-    link_pending(con, run_id, catalog)
-    assign_stories(con, run_id)
-    finish_run(
-        con,
-        run_id,
-        status="completed",
-        finished_at=T0 + timedelta(hours=hour),
-        sources_failed=0,
-        releases_new=len(releases),
-        releases_changed=0,
-        links_new=0,
-        digest_path=None,
-    )
 
 
 def rail_followups(con) -> int:

@@ -97,3 +97,43 @@ def table_contents(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 
 def later(hours: int) -> datetime:
     return T0 + timedelta(hours=hours)
+
+
+# Releases of the shape the linker links (RAIL) or leaves alone (WEATHER), as (title, body).
+RAIL = (
+    "Shanghai-Suzhou-Huzhou railway completes track laying",
+    "The Shanghai-Suzhou-Huzhou railway links Shanghai, Jiangsu and Zhejiang and densifies the "
+    "Yangtze River Delta high-speed network. Investment in 2024 was 12 billion yuan "
+    "for 12 stations.",
+)
+WEATHER = ("Sunny weekend in Shanghai", "Forecasters expect sunshine in Shanghai this weekend.")
+
+
+def release(number: int, text: tuple[str, str], **kwargs) -> Release:
+    return make_release(number, title=text[0], body=text[1], **kwargs)
+
+
+def crawl(con, catalog, run_id: str, releases: list, hour: int = 0) -> None:
+    """One completed run as the monitor makes it: load, link, stories, finish."""
+    from warehouse.catalog import sync_catalog
+    from warehouse.linking import link_pending
+    from warehouse.load import finish_run, load_source_result, start_run, upsert_sources
+    from warehouse.stories import assign_stories
+
+    upsert_sources(con, [make_source()])
+    start_run(con, run_id, "live", T0 + timedelta(hours=hour), 1)
+    load_source_result(con, run_id, make_result(releases))
+    sync_catalog(con, catalog)
+    link_pending(con, run_id, catalog)
+    assign_stories(con, run_id)
+    finish_run(
+        con,
+        run_id,
+        status="completed",
+        finished_at=T0 + timedelta(hours=hour),
+        sources_failed=0,
+        releases_new=len(releases),
+        releases_changed=0,
+        links_new=0,
+        digest_path=None,
+    )
