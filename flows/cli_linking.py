@@ -292,18 +292,21 @@ def cmd_label(args) -> int:
     from warehouse import db
     from warehouse.catalog import load_catalog
     from warehouse.labels import LabelError, add_label, add_story_label
+    from warehouse.runlock import run_lock
 
     path = _label_warehouse(args)
-    con = db.connect(path)
     label = add_story_label if args.story else add_label
-    try:
-        url = stored_url(con, args.url)
-        before = _label_context(con, url, args.commitment, args.verdict, args.story)
-        done = label(con, url, args.commitment, args.verdict, load_catalog(), args.note)
-    except LabelError as exc:
-        raise UsageError(str(exc)) from exc
-    finally:
-        con.close()
+    # A label writes while no run does: a run's loads would otherwise find the file held.
+    with run_lock(path, purpose="label"):
+        con = db.connect(path)
+        try:
+            url = stored_url(con, args.url)
+            before = _label_context(con, url, args.commitment, args.verdict, args.story)
+            done = label(con, url, args.commitment, args.verdict, load_catalog(), args.note)
+        except LabelError as exc:
+            raise UsageError(str(exc)) from exc
+        finally:
+            con.close()
     _print_label_result(args, url, done, before)
     return 0
 

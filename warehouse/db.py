@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 MIGRATION_PACKAGE = "sql"
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
-LOCK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # seconds between attempts; "retry briefly"
+# Seconds between attempts to open a file another process holds (15.7 s in all): a run's
+# loads outlast a brief holder, e.g. `sql --live` or a DuckDB shell, instead of failing.
+LOCK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
 LOCK_MESSAGE = "Could not set lock"
 
 SCHEMA_MIGRATIONS_DDL = """
@@ -178,7 +180,6 @@ def _locked_error(db_path: Path, message: str, read_only: bool) -> WarehouseLock
     advice = (
         "close that session (analysts should open the -latest snapshot instead) and retry"
         if read_only
-        else "wait for it to finish (a run holds it until it ends) or close that session, "
-        "then retry"
+        else "wait for it to finish or close that session, then retry"
     )
     return WarehouseLockedError(f"warehouse {db_path} is in use by {holder}; {advice}")

@@ -72,3 +72,23 @@ def test_the_wait_comes_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("YRDWATCH_RUN_LOCK_WAIT", "soon")
     with pytest.raises(ValueError, match="YRDWATCH_RUN_LOCK_WAIT='soon' is not a number"):
         default_wait_s()
+
+
+def test_a_label_during_a_run_waits_for_it_and_stores_nothing_when_it_gives_up(
+    db_path: Path, holder, monkeypatch, capsys
+) -> None:
+    """A label while a run writes would make the run's loads find the file held and fail;
+    the label takes the run lock instead, and says which run it waited for."""
+    from flows import cli
+    from warehouse.db import connect
+
+    connect(db_path).close()
+    process = holder(db_path)
+    monkeypatch.setenv("YRDWATCH_RUN_LOCK_WAIT", "0")
+    argv = ["label", "--db", str(db_path), "https://example.gov.cn/a.html", "energy", "--confirm"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"another yrdwatch live run (PID {process.pid}, started " in err
+    con = connect(db_path)
+    assert con.execute("SELECT count(*) FROM labels").fetchone() == (0,)
+    con.close()
