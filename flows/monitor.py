@@ -192,7 +192,7 @@ def digest_task(db_path: str, run_id: str, digest_dir: str) -> str:
     """Write the run's digest (Markdown, HTML, JSON) and publish it as a Prefect artifact."""
     con = db.connect(db_path)
     try:
-        content = digest.build_digest(con, run_id)
+        content = digest.build_digest(con, run_id, by_the_run=True)
     finally:
         con.close()
     markdown = digest.render_markdown(content)

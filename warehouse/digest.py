@@ -82,6 +82,10 @@ class Digest:
     releases_changed: int
     edited: list[str] = field(default_factory=list)  # Markdown of edited follow-ups
     health: list[str] = field(default_factory=list)  # Markdown of source health
+    status: str = "completed"  # the run's status when the digest was built
+    # (run id, new releases it loaded) of earlier runs a killed process left, marked
+    # interrupted when this run started: this run linked what they had loaded
+    interrupted: list[tuple[str, int]] = field(default_factory=list)
 
 
 _NEW_FOLLOWUPS_SQL = """
@@ -204,15 +208,19 @@ def select_source_problems(con: duckdb.DuckDBPyConnection, run_id: str) -> list[
     return [SourceProblem(*row) for row in rows]
 
 
-def build_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> Digest:
-    """Gather everything the digest shows for one run (counts come from its sources' loads)."""
+def build_digest(
+    con: duckdb.DuckDBPyConnection, run_id: str, *, by_the_run: bool = False
+) -> Digest:
+    """Gather everything the digest shows for one run (counts come from its sources' loads).
+    `by_the_run`: the run writes its own digest as its last step, while its status still says
+    running; anyone else reading a running run's digest is told it has not finished."""
     row = con.execute(
         """
-        SELECT r.mode, r.started_at,
+        SELECT r.mode, r.started_at, r.status,
                coalesce(sum(s.releases_new), 0), coalesce(sum(s.releases_changed), 0)
         FROM runs r LEFT JOIN source_runs s USING (run_id)
         WHERE r.run_id = ?
-        GROUP BY r.mode, r.started_at
+        GROUP BY r.mode, r.started_at, r.status
         """,
         [run_id],
     ).fetchone()
@@ -220,8 +228,10 @@ def build_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> Digest:
         raise ValueError(
             f'run {run_id!r} is not in the warehouse; see `yrdwatch sql "SELECT * FROM runs"`'
         )
-    mode, started_at, new, changed = row
+    mode, started_at, status, new, changed = row
     return Digest(
+        status="completed" if by_the_run and status == "running" else status,
+        interrupted=select_interrupted_before(con, started_at),
         run_id=run_id,
         mode=mode,
         run_date=started_at.date(),
@@ -232,6 +242,39 @@ def build_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> Digest:
         edited=change_lines(changed_linked_releases(con, run_id)),
         health=health_lines(con),
     )
+
+
+_INTERRUPTED_SQL = """
+SELECT r.run_id, CAST(coalesce(sum(s.releases_new), 0) AS INTEGER)
+FROM runs AS r
+LEFT JOIN source_runs AS s USING (run_id)
+WHERE r.status = 'interrupted' AND r.finished_at = ?
+GROUP BY r.run_id
+ORDER BY r.run_id
+"""
+
+
+def select_interrupted_before(con: duckdb.DuckDBPyConnection, started_at) -> list[tuple[str, int]]:
+    """Runs a killed process left, which the run starting at `started_at` marked interrupted
+    (it marks them with its own start time): the reader should know their releases were loaded
+    then and are linked, and listed, in this run."""
+    return [(run_id, new) for run_id, new in con.execute(_INTERRUPTED_SQL, [started_at]).fetchall()]
+
+
+def _run_state_lines(digest: Digest) -> list[str]:
+    """Say when the counts are partial: this run has not finished or was cut short, or an
+    earlier run was, whose loaded releases this run linked."""
+    lines = []
+    if digest.status == "running":
+        lines.append("**This run has not finished:** the counts below are what it has done so far.")
+    elif digest.status == "interrupted":
+        lines.append("**This run was interrupted** before it finished: its counts are partial.")
+    for run_id, new in digest.interrupted:
+        lines.append(
+            f"Run `{run_id}` was interrupted before it finished; the {new} new releases it had "
+            "loaded were linked in this run, and their follow-ups are listed here."
+        )
+    return [line for text in lines for line in (text, "")]
 
 
 def render_markdown(digest: Digest) -> str:
@@ -266,6 +309,7 @@ def _header_lines(digest: Digest) -> list[str]:
             "government sites. Nothing here is real news.",
             "",
         ]
+    lines += _run_state_lines(digest)
     lines += [
         f"Run `{digest.run_id}`: {digest.releases_new} new and {digest.releases_changed} "
         f"changed releases. New in this run: {counts['stories']} stories "

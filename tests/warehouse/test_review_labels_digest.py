@@ -10,12 +10,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from warehouse_factories import (
-    RAIL,
-    WEATHER,
-    crawl,
-    release,
-)
+from warehouse_factories import RAIL, T0, WEATHER, crawl, make_result, release
 
 from warehouse.catalog import load_catalog
 from warehouse.db import connect
@@ -209,3 +204,33 @@ def test_a_mistyped_commitment_is_refused_with_the_nearest_id(con, catalog):
     ):
         add_label(con, rail.url, "enviroment", "confirmed", catalog)
     assert con.execute("SELECT count(*) FROM labels").fetchone() == (0,)
+
+
+# --- a digest says when its counts are partial ------------------------------------------------
+
+
+def test_a_digest_read_during_a_run_says_the_run_has_not_finished(con, catalog):
+    from warehouse.load import load_source_result, start_run
+
+    start_run(con, "run-1", "live", T0, 1)
+    load_source_result(con, "run-1", make_result([release(1, RAIL)]))
+    by_reader = render_markdown(build_digest(con, "run-1"))
+    assert "**This run has not finished:**" in by_reader
+    by_the_run = render_markdown(build_digest(con, "run-1", by_the_run=True))
+    assert "not finished" not in by_the_run
+
+
+def test_the_run_after_a_killed_one_says_it_linked_what_that_one_loaded(con, catalog):
+    from warehouse.load import load_source_result, mark_interrupted_runs, start_run
+
+    start_run(con, "run-1", "live", T0, 1)  # killed after loading one release
+    load_source_result(con, "run-1", make_result([release(1, RAIL)]))
+    later = T0 + timedelta(hours=2)
+    assert mark_interrupted_runs(con, "run-2", later) == ["run-1"]
+    crawl(con, catalog, "run-2", [], hour=2)
+    markdown = render_markdown(build_digest(con, "run-2"))
+    assert (
+        "Run `run-1` was interrupted before it finished; the 1 new releases it had loaded "
+        "were linked in this run"
+    ) in markdown
+    assert json.loads(render_json(build_digest(con, "run-2")))["interrupted"] == [["run-1", 1]]
