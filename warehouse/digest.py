@@ -435,7 +435,7 @@ def _earlier_story(item: DigestItem) -> str:
 def _problem_section(problems: list[SourceProblem]) -> list[str]:
     if not problems:
         return ["## Sources", "", "Every source was read without errors.", ""]
-    lines = ["## Sources that failed", ""]
+    lines = ["## Sources that failed, were blocked or lost pages", ""]
     for p in problems:
         extra = f" ({p.failed_urls} article(s) failed)" if p.failed_urls else ""
         reason = md_text(p.error, 300) or "no reason recorded"

@@ -234,3 +234,17 @@ def test_the_run_after_a_killed_one_says_it_linked_what_that_one_loaded(con, cat
         "were linked in this run"
     ) in markdown
     assert json.loads(render_json(build_digest(con, "run-2")))["interrupted"] == [["run-1", 1]]
+
+
+def test_a_source_that_lost_list_pages_is_listed_under_a_heading_that_says_so(con, catalog):
+    from warehouse_factories import make_source
+
+    from warehouse.load import load_source_result, start_run, upsert_sources
+
+    upsert_sources(con, [make_source()])
+    start_run(con, "run-1", "live", T0, 1)
+    error = "list page https://english.shanghai.gov.cn/list_2.html : HTTP 404"
+    load_source_result(con, "run-1", make_result([], status="partial", error=error))
+    markdown = render_markdown(build_digest(con, "run-1", by_the_run=True))
+    assert "## Sources that failed, were blocked or lost pages" in markdown
+    assert "**sh-en-whatsnew** — partial: list page" in markdown
