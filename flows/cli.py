@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from flows.paths import default_db_path, digest_dir_for
+from flows.serve import ServeError
 from warehouse.db import MigrationError, WarehouseLockedError
 
 EXIT_USAGE = 2
@@ -457,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"yrdwatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (WarehouseLockedError, MigrationError) as exc:
+    except (WarehouseLockedError, MigrationError, ServeError) as exc:
         print(f"yrdwatch: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

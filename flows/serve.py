@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,11 +25,23 @@ STARTUP_TIMEOUT_S = 120.0
 logger = logging.getLogger(__name__)
 
 
+class ServeError(RuntimeError):
+    """`serve` cannot start its local Prefect server; the CLI prints it as one line."""
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another program already listens on host:port (the server would die at once)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex((host, port)) == 0
+
+
 class LocalPrefectServer:
     """A `prefect server start` child process, started and stopped by `serve`."""
 
     def __init__(self, host: str = LOCAL_HOST, port: int = LOCAL_PORT) -> None:
         self.api_url = f"http://{host}:{port}/api"
+        self._address = (host, port)
         self._cmd = [
             sys.executable,
             "-m",
@@ -44,9 +57,16 @@ class LocalPrefectServer:
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
         if is_healthy(self.api_url):
-            raise RuntimeError(
+            raise ServeError(
                 f"a Prefect server already answers at {self.api_url}; "
                 f"set PREFECT_API_URL={self.api_url} to use it"
+            )
+        if port_in_use(*self._address):
+            host, port = self._address
+            raise ServeError(
+                f"port {port} on {host} is in use by another program, so the local Prefect "
+                "server cannot start there; stop that program, or set PREFECT_API_URL to a "
+                "running Prefect server"
             )
         self._proc = subprocess.Popen(
             self._cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -74,11 +94,14 @@ def wait_until_healthy(api_url: str, timeout: float, proc: subprocess.Popen) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"prefect server exited with code {proc.returncode} during start-up")
+            raise ServeError(
+                f"the local Prefect server exited with code {proc.returncode} while starting at "
+                f"{api_url}; run `prefect server start` to see why, or set PREFECT_API_URL"
+            )
         if is_healthy(api_url):
             return
         time.sleep(0.5)
-    raise RuntimeError(f"prefect server did not answer at {api_url} within {timeout:.0f} s")
+    raise ServeError(f"the local Prefect server did not answer at {api_url} within {timeout:.0f} s")
 
 
 def schedule_kwargs(interval_minutes: float, cron: str | None) -> dict:

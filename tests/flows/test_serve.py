@@ -74,3 +74,30 @@ def test_deployment_cancels_overlapping_runs(monkeypatch):
 def test_interval_must_be_positive():
     with pytest.raises(ValueError, match="interval"):
         serve.schedule_kwargs(0, None)
+
+
+def test_a_port_held_by_another_program_is_one_line_naming_it_and_starts_nothing(
+    monkeypatch, capsys
+):
+    import socket
+
+    from flows import cli
+
+    started = []
+    monkeypatch.setattr(serve.subprocess, "Popen", lambda *a, **k: started.append(a))
+    with socket.socket() as other_program:
+        other_program.bind(("127.0.0.1", 0))
+        other_program.listen()
+        port = other_program.getsockname()[1]
+        with pytest.raises(serve.ServeError, match=f"port {port} on 127.0.0.1 is in use"):
+            serve.LocalPrefectServer(port=port).start(timeout=1)
+        assert started == []
+
+        def busy(**_kwargs):
+            serve.LocalPrefectServer(port=port).start(timeout=1)
+
+        monkeypatch.setattr(serve, "serve_monitor", busy)
+        monkeypatch.delenv("PREFECT_API_URL", raising=False)
+        assert cli.main(["serve"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"yrdwatch: port {port} on 127.0.0.1 is in use") and "\n" not in err
