@@ -169,9 +169,10 @@ def cmd_eval(args) -> int:
 def _check_labeled_files(files: list[Path]) -> None:
     """Every unusable path, one a line, and then the bad lines of the files that are there:
     a second typo should not wait for a second run."""
-    problems = [problem for problem in map(_file_problem, files) if problem]
+    found = {path: _file_problem(path) for path in files}
+    problems = [problem for problem in found.values() if problem]
     if problems:
-        present = [path for path in files if not _file_problem(path)]
+        present = [path for path, problem in found.items() if not problem]
         raise UsageError("\n".join([*problems, *_content_problems(present)]))
 
 
